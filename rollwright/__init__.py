@@ -1,0 +1,1 @@
+"""Rollwright: a serverless, CodeDeploy-compatible deployment service."""
