@@ -1,0 +1,67 @@
+# Every target creates .venv from the requirements files when it is missing, so each works on a
+# fresh clone. Node.js (for jsii, which aws-cdk-lib runs on) must be on PATH.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PYTEST := $(BIN)/python -m pytest
+
+.PHONY: setup synth up down status demo test test-unit test-integration test-infrastructure \
+        test-agent test-e2e lint format bench clean
+
+setup: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+synth: setup
+	$(BIN)/python app.py
+
+up: synth
+	$(BIN)/python -m devstack up
+
+down: setup
+	$(BIN)/python -m devstack down
+
+status: setup
+	$(BIN)/python -m devstack status
+
+demo: up
+	$(BIN)/python -m devstack demo
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-unit: setup
+	$(PYTEST) tests/unit
+
+test-integration: setup
+	$(PYTEST) tests/integration
+
+test-infrastructure: synth
+	$(PYTEST) tests/infrastructure
+
+test-agent: setup
+	$(PYTEST) tests/agent
+
+test-e2e: synth
+	$(PYTEST) tests/e2e
+
+# One pytest run for every suite keeps a single closing summary line for CI.
+test: lint synth
+	$(PYTEST) tests
+
+bench: synth
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf cdk.out .devstack .pytest_cache .mypy_cache .ruff_cache
