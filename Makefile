@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: setup synth up down status demo test test-unit test-integration test-infrastructure \
+.PHONY: setup synth cdk-synth deploy up down status demo test test-unit test-integration test-infrastructure \
         test-agent test-e2e lint format bench clean
 
 setup: $(STAMP)
@@ -19,6 +19,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 synth: setup
 	$(BIN)/python app.py
+
+# The CDK CLI (npm package aws-cdk, pinned in package-lock.json) is only needed for `cdk deploy`.
+node_modules/.bin/cdk: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+cdk-synth: setup node_modules/.bin/cdk
+	PATH="$(CURDIR)/$(BIN):$$PATH" node_modules/.bin/cdk synth --quiet
+
+deploy: setup node_modules/.bin/cdk
+	PATH="$(CURDIR)/$(BIN):$$PATH" node_modules/.bin/cdk deploy Rollwright
 
 up: synth
 	$(BIN)/python -m devstack up
