@@ -1,0 +1,200 @@
+"""Applications in the state table: the DynamoDB ``ApplicationStore``.
+
+Item layout (one item per application)::
+
+    pk = APP#<applicationName>   sk = APPLICATION
+    gsi1pk = APPLICATIONS        gsi1sk = <applicationName>     (ListApplications, in name order)
+    application_id (S, UUID), application_name (S), compute_platform (S),
+    create_time (N, epoch seconds, millisecond precision), linked_to_github (BOOL),
+    github_account_name (S, optional), tags (L of M {key, value})
+
+Every write is conditional, so concurrent creates of one name cannot both succeed, and a rename is
+one transaction (delete the old item if unchanged + put the new one if the name is free).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from rollwright.applications import (
+    Application,
+    ComputePlatform,
+    Tag,
+    application_already_exists,
+    application_does_not_exist,
+)
+from rollwright.errors import ThrottlingException
+
+APPLICATION_SORT_KEY = "APPLICATION"
+APPLICATIONS_INDEX = "gsi1"
+APPLICATIONS_PARTITION = "APPLICATIONS"
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
+_UNPROCESSED_RETRIES = 5
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def application_key(name: str) -> dict[str, Any]:
+    return {"pk": {"S": f"APP#{name}"}, "sk": {"S": APPLICATION_SORT_KEY}}
+
+
+def _index_key(name: str) -> dict[str, Any]:
+    return {"gsi1pk": {"S": APPLICATIONS_PARTITION}, "gsi1sk": {"S": name}}
+
+
+def application_item(application: Application) -> dict[str, Any]:
+    milliseconds = round(application.create_time.timestamp() * 1000)
+    item: dict[str, Any] = {
+        **application_key(application.name),
+        **_index_key(application.name),
+        "application_id": {"S": application.application_id},
+        "application_name": {"S": application.name},
+        "compute_platform": {"S": application.compute_platform.value},
+        "create_time": {"N": str(Decimal(milliseconds) / 1000)},
+        "linked_to_github": {"BOOL": application.linked_to_github},
+        "tags": {
+            "L": [{"M": {"key": {"S": t.key}, "value": {"S": t.value}}} for t in application.tags]
+        },
+    }
+    if application.github_account_name is not None:
+        item["github_account_name"] = {"S": application.github_account_name}
+    return item
+
+
+def application_from_item(item: dict[str, Any]) -> Application:
+    return Application(
+        application_id=item["application_id"]["S"],
+        name=item["application_name"]["S"],
+        compute_platform=ComputePlatform(item["compute_platform"]["S"]),
+        create_time=_EPOCH + timedelta(milliseconds=int(Decimal(item["create_time"]["N"]) * 1000)),
+        tags=tuple(Tag(tag["M"]["key"]["S"], tag["M"]["value"]["S"]) for tag in item["tags"]["L"]),
+        linked_to_github=item["linked_to_github"]["BOOL"],
+        github_account_name=item.get("github_account_name", {}).get("S"),
+    )
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _throttled_or_raise(error: ClientError) -> ThrottlingException:
+    if _error_code(error) in _THROTTLED:
+        return ThrottlingException("The request was throttled; retry it.")
+    raise error
+
+
+class DynamoApplicationStore:
+    """``rollwright.applications.ApplicationStore`` over the state table (a DynamoDB client)."""
+
+    def __init__(self, client: Any, table_name: str) -> None:
+        self._client = client
+        self._table = table_name
+
+    def add(self, application: Application) -> None:
+        try:
+            self._client.put_item(
+                TableName=self._table,
+                Item=application_item(application),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as error:
+            if _error_code(error) == "ConditionalCheckFailedException":
+                raise application_already_exists(application.name) from None
+            raise _throttled_or_raise(error) from error
+
+    def find(self, name: str) -> Application | None:
+        try:
+            item = self._client.get_item(
+                TableName=self._table, Key=application_key(name), ConsistentRead=True
+            ).get("Item")
+        except ClientError as error:
+            raise _throttled_or_raise(error) from error
+        return None if item is None else application_from_item(item)
+
+    def find_many(self, names: Sequence[str]) -> dict[str, Application]:
+        found: dict[str, Application] = {}
+        request: dict[str, Any] = {
+            self._table: {"Keys": [application_key(n) for n in names], "ConsistentRead": True}
+        }
+        for _ in range(_UNPROCESSED_RETRIES):
+            try:
+                response = self._client.batch_get_item(RequestItems=request)
+            except ClientError as error:
+                raise _throttled_or_raise(error) from error
+            for item in response.get("Responses", {}).get(self._table, []):
+                application = application_from_item(item)
+                found[application.name] = application
+            request = response.get("UnprocessedKeys") or {}
+            if not request:
+                return found
+        raise ThrottlingException("The request was throttled; retry it.")
+
+    def names_after(self, after: str | None, limit: int) -> list[str]:
+        query: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": APPLICATIONS_INDEX,
+            "KeyConditionExpression": "gsi1pk = :applications",
+            "ExpressionAttributeValues": {":applications": {"S": APPLICATIONS_PARTITION}},
+            "ProjectionExpression": "gsi1sk",
+        }
+        if after is not None:
+            # The key of the last name listed; the item need not exist any more.
+            query["ExclusiveStartKey"] = {**application_key(after), **_index_key(after)}
+        names: list[str] = []
+        while len(names) < limit:
+            try:
+                response = self._client.query(**query, Limit=limit - len(names))
+            except ClientError as error:
+                raise _throttled_or_raise(error) from error
+            names.extend(item["gsi1sk"]["S"] for item in response.get("Items", []))
+            if "LastEvaluatedKey" not in response:
+                break
+            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        return names
+
+    def rename(self, application: Application, new_name: str) -> None:
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": application_key(application.name),
+                            "ConditionExpression": "application_id = :id",
+                            "ExpressionAttributeValues": {":id": {"S": application.application_id}},
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": application_item(application.renamed(new_name)),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if _error_code(error) != "TransactionCanceledException":
+                raise _throttled_or_raise(error) from error
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise application_already_exists(new_name) from None
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise application_does_not_exist(application.name) from None
+            raise ThrottlingException(
+                "The rename conflicted with another change; retry it."
+            ) from error
+
+    def remove(self, name: str) -> None:
+        try:
+            self._client.delete_item(TableName=self._table, Key=application_key(name))
+        except ClientError as error:
+            raise _throttled_or_raise(error) from error
