@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import urllib.request
 from collections import Counter
+
+import requests
 
 
 class RequestAccounting:
@@ -14,15 +14,13 @@ class RequestAccounting:
         self._url = aws_endpoint_url.rstrip("/") + "/_devstack/requests"
 
     def reset(self) -> None:
-        request = urllib.request.Request(self._url, method="DELETE")
-        with urllib.request.urlopen(request, timeout=10):
-            pass
+        requests.delete(self._url, timeout=10).raise_for_status()
 
     def counts(self) -> Counter[str]:
         """``"service:Operation" -> count`` for every request since the last reset."""
-        with urllib.request.urlopen(self._url, timeout=10) as response:
-            document = json.load(response)
-        return Counter(_flatten(document))
+        response = requests.get(self._url, timeout=10)
+        response.raise_for_status()
+        return Counter(_flatten(response.json()))
 
 
 def _flatten(document: object) -> dict[str, int]:

@@ -24,7 +24,7 @@ def run(codedeploy: Any, accounting: RequestAccounting) -> ScenarioResult:
     try:
         operations: dict[str, Callable[[], Any]] = {
             "GetApplication": lambda: codedeploy.get_application(applicationName=names[0]),
-            "ListApplications": lambda: codedeploy.list_applications(),
+            "ListApplications": codedeploy.list_applications,
         }
         for operation, call in operations.items():
             _measure(result, operation, call, accounting)

@@ -1,0 +1,47 @@
+"""An alarm state change reaches the alarm function through the stack's EventBridge rule."""
+
+import time
+
+import boto3
+
+
+def test_an_alarm_entering_alarm_is_recorded_by_the_alarm_function(devstack):
+    def client(service):
+        return boto3.client(
+            service,
+            endpoint_url=devstack.aws_endpoint_url,
+            region_name=devstack.region,
+            aws_access_key_id=devstack.access_key_id,
+            aws_secret_access_key=devstack.secret_access_key,
+        )
+
+    # Given an alarm in OK
+    cloudwatch = client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName="e2e-errors",
+        MetricName="Errors",
+        Namespace="E2E",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName="e2e-errors", StateValue="OK", StateReason="quiet")
+    # When it goes to ALARM
+    cloudwatch.set_alarm_state(AlarmName="e2e-errors", StateValue="ALARM", StateReason="errors")
+    # Then the alarm function records the new state in the table
+    dynamodb = client("dynamodb")
+    key = {"pk": {"S": "ALARM#e2e-errors"}, "sk": {"S": "STATE"}}
+    deadline = time.monotonic() + 30
+    item = None
+    while time.monotonic() < deadline:
+        item = dynamodb.get_item(
+            TableName=devstack.stack_outputs["TableName"], Key=key, ConsistentRead=True
+        ).get("Item")
+        if item and item["state"]["S"] == "ALARM":
+            break
+        time.sleep(0.2)
+    assert item is not None
+    assert item["state"] == {"S": "ALARM"}
+    assert item["reason"] == {"S": "errors"}
