@@ -1,0 +1,177 @@
+"""The Rollwright stack: wires the control plane's capabilities together (docs/architecture.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from stacks.accepted_findings import accept_wildcards
+from stacks.agent_logs import AgentLogs
+from stacks.alarm_wiring import AlarmWiring
+from stacks.api import CodeDeployApi
+from stacks.artifacts import ArtifactStore
+from stacks.dead_letter_queue import DeadLetterQueue
+from stacks.host_access import HOST_QUEUE_PREFIX, HostAccess
+from stacks.python_function import PythonFunction
+from stacks.state_table import INDEX_NAME, StateTable
+from stacks.workflows import DeploymentWorkflows
+
+STACK_NAME = "Rollwright"
+
+
+class ControlPlaneStack(Stack):
+    """Rollwright's control plane: API, state, workflows, alarms, artifacts and host access.
+
+    Every function gets only the environment variables and permissions it uses.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str = STACK_NAME,
+        *,
+        on_premises_principal: iam.IPrincipal | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        state = StateTable(self, "State")
+        artifacts = ArtifactStore(self, "Artifacts")
+        agent_logs = AgentLogs(self, "AgentLogs")
+        table_name = state.table.table_name
+        agent_log_group_name = agent_logs.log_group.log_group_name
+
+        workflow = PythonFunction(
+            self,
+            "WorkflowFunction",
+            handler="functions.workflow.handler.handler",
+            description="Rollwright workflow steps, called by the deployment state machines",
+            service_name="workflow",
+            timeout=Duration.minutes(5),
+            memory_size=512,
+            environment={
+                "TABLE_NAME": table_name,
+                "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
+                "AGENT_LOG_GROUP": agent_log_group_name,
+            },
+        )
+        workflows = DeploymentWorkflows(self, "Workflows", workflow_function=workflow.function)
+        api = PythonFunction(
+            self,
+            "ApiFunction",
+            handler="functions.api.handler.handler",
+            description="Rollwright CodeDeploy API (JSON 1.1 and Smithy RPC v2 CBOR)",
+            service_name="api",
+            timeout=Duration.seconds(29),
+            memory_size=512,
+            environment={
+                "TABLE_NAME": table_name,
+                **workflows.environment,
+                "ARTIFACTS_BUCKET": artifacts.bucket.bucket_name,
+                "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
+            },
+        )
+        agent = PythonFunction(
+            self,
+            "AgentFunction",
+            handler="functions.agent.handler.handler",
+            description="Rollwright agent protocol: host reports and heartbeats",
+            service_name="agent",
+            timeout=Duration.seconds(29),
+            environment={
+                "TABLE_NAME": table_name,
+                "AGENT_LOG_GROUP": agent_log_group_name,
+                "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
+            },
+        )
+        alarm_dead_letters = DeadLetterQueue(self, "AlarmDeadLetters")
+        alarm = PythonFunction(
+            self,
+            "AlarmFunction",
+            handler="functions.alarm.handler.handler",
+            description="Rollwright alarm watcher: CloudWatch alarm state changes",
+            service_name="alarm",
+            timeout=Duration.minutes(1),
+            environment={"TABLE_NAME": table_name, **workflows.environment},
+            dead_letter_queue=alarm_dead_letters.queue,
+        )
+        AlarmWiring(
+            self,
+            "AlarmWiring",
+            alarm_function=alarm.function,
+            dead_letter_queue=alarm_dead_letters.queue,
+        )
+        http_api = CodeDeployApi(
+            self, "Api", api_function=api.function, agent_function=agent.function
+        )
+        hosts = HostAccess(
+            self,
+            "HostAccess",
+            agent_log_group=agent_logs.log_group,
+            agent_routes_arn=http_api.agent_routes_arn,
+            on_premises_principal=on_premises_principal or iam.AccountRootPrincipal(),
+        )
+
+        self._grant_state(state, (api, agent, workflow, alarm))
+        self._grant_workflows(workflows, api=api, agent=agent, alarm=alarm)
+        accept_wildcards(
+            api.role,
+            [artifacts.grant_revision_reads(api.role)],
+            reason="Revisions are any object (and version) of the artifacts bucket.",
+        )
+        agent_logs.log_group.grant_write(agent.role)
+        for function in (api, workflow):
+            accept_wildcards(
+                function.role,
+                hosts.grant_queue_management(function.role).principal_statements,
+                reason=(
+                    "Host queues are created at run time, one per host, all named "
+                    f"{HOST_QUEUE_PREFIX}<host id> in this account and region."
+                ),
+            )
+
+        outputs = {
+            "ApiUrl": http_api.url,
+            "TableName": table_name,
+            "ServerStateMachineArn": workflows.server.state_machine_arn,
+            "LambdaStateMachineArn": workflows.lambda_.state_machine_arn,
+            "EcsStateMachineArn": workflows.ecs.state_machine_arn,
+            "ArtifactsBucketName": artifacts.bucket.bucket_name,
+            "AgentLogGroupName": agent_log_group_name,
+            "HostPolicyArn": hosts.host_policy.managed_policy_arn,
+        }
+        for name, value in outputs.items():
+            CfnOutput(self, name, value=value)
+
+    @staticmethod
+    def _grant_state(state: StateTable, functions: tuple[PythonFunction, ...]) -> None:
+        for function in functions:
+            accept_wildcards(
+                function.role,
+                state.table.grant_read_write_data(function.role).principal_statements,
+                reason=f"Queries on the table's index {INDEX_NAME} (<table arn>/index/*).",
+            )
+
+    @staticmethod
+    def _grant_workflows(
+        workflows: DeploymentWorkflows,
+        *,
+        api: PythonFunction,
+        agent: PythonFunction,
+        alarm: PythonFunction,
+    ) -> None:
+        """Start and stop executions (api: deployments; alarm: stop and roll back) and answer
+        task tokens (agent: host reports)."""
+        for machine in workflows.state_machines:
+            for function in (api, alarm):
+                machine.grant_start_execution(function.role)
+                accept_wildcards(
+                    function.role,
+                    machine.grant_execution(
+                        function.role, "states:StopExecution"
+                    ).principal_statements,
+                    reason="StopExecution names executions, which are created per deployment.",
+                )
+            machine.grant_task_response(agent.role)

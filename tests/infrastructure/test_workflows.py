@@ -1,0 +1,84 @@
+"""The three deployment state machines and their first phase."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.infrastructure.conftest import SynthesizedStack
+
+PLATFORMS = ("Server", "Lambda", "Ecs")
+
+
+def _definition(synthesized: SynthesizedStack, platform: str) -> tuple[dict[str, Any], str]:
+    """The state machine's ASL (tokens replaced by their logical ids) and its raw JSON."""
+    logical_id = synthesized.logical_id_of("AWS::StepFunctions::StateMachine", platform)
+    parts = synthesized.resources[logical_id]["Properties"]["DefinitionString"]["Fn::Join"][1]
+    text = "".join(
+        part if isinstance(part, str) else part.get("Ref") or "<{}.{}>".format(*part["Fn::GetAtt"])
+        for part in parts
+    )
+    return json.loads(text), json.dumps(parts)
+
+
+def test_one_standard_state_machine_per_compute_platform(synthesized: SynthesizedStack) -> None:
+    # Given the stack / When counting state machines / Then there are three standard ones
+    synthesized.template.resource_count_is("AWS::StepFunctions::StateMachine", 3)
+    for platform in PLATFORMS:
+        synthesized.logical_id_of("AWS::StepFunctions::StateMachine", platform)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_first_state_invokes_the_workflow_function_to_begin(
+    synthesized: SynthesizedStack, platform: str
+) -> None:
+    # Given a state machine / When reading its first state
+    # Then it invokes the workflow function with action begin and the deployment id
+    definition, _ = _definition(synthesized, platform)
+    workflow = synthesized.logical_id_of("AWS::Lambda::Function", "WorkflowFunction")
+    first = definition["States"][definition["StartAt"]]
+    assert first["Type"] == "Task"
+    assert first["Resource"] == "arn:AWS::Partition:states:::lambda:invoke"
+    assert first["Parameters"]["FunctionName"] == f"<{workflow}.Arn>"
+    assert first["Parameters"]["Payload"] == {"action": "begin", "deploymentId.$": "$.deploymentId"}
+    assert first["OutputPath"] == "$.Payload"
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_in_progress_succeeds_and_anything_else_fails_to_start(
+    synthesized: SynthesizedStack, platform: str
+) -> None:
+    # Given a state machine / When following the begin task's answer
+    # Then InProgress reaches Succeed and anything else a Fail with the function's message
+    definition, _ = _definition(synthesized, platform)
+    states = definition["States"]
+    choice = states[states[definition["StartAt"]]["Next"]]
+    assert choice["Type"] == "Choice"
+    (rule,) = choice["Choices"]
+    assert rule == {"Variable": "$.status", "StringEquals": "InProgress", "Next": rule["Next"]}
+    assert states[rule["Next"]] == {"Type": "Succeed"}
+    assert states[choice["Default"]] == {
+        "Type": "Fail",
+        "Error": "DeploymentStartFailed",
+        "CausePath": "$.message",
+    }
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_state_machine_logs_all_events_and_traces(
+    synthesized: SynthesizedStack, platform: str
+) -> None:
+    # Given a state machine / When reading its logging and tracing
+    # Then it logs ALL events with execution data to its log group and traces with X-Ray
+    logical_id = synthesized.logical_id_of("AWS::StepFunctions::StateMachine", platform)
+    properties = synthesized.resources[logical_id]["Properties"]
+    assert properties["StateMachineType"] == "STANDARD"
+    assert properties["TracingConfiguration"] == {"Enabled": True}
+    logging = properties["LoggingConfiguration"]
+    (destination,) = logging["Destinations"]
+    log_group_id = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
+    assert log_group_id.startswith(f"Workflows{platform}LogGroup")
+    assert logging["Level"] == "ALL"
+    assert logging["IncludeExecutionData"] is True
