@@ -10,7 +10,6 @@ from typing import Any
 import jsii
 from aws_cdk import (
     AssetHashType,
-    Aws,
     BundlingOptions,
     Duration,
     ILocalBundling,
@@ -20,6 +19,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
+from aws_lambda_powertools.shared import version as powertools_version
 from constructs import Construct
 
 from stacks.accepted_findings import accept
@@ -32,11 +32,11 @@ PACKAGED_DIRECTORIES = ("functions", "rollwright")
 _LEFT_OUT_OF_ASSET = shutil.ignore_patterns("__pycache__", "*.pyc", "*.pyo", ".*")
 
 # The official public Powertools for AWS Lambda (Python) v3 layer, published by AWS in every region.
-# Bump the version together with aws-lambda-powertools in requirements.txt.
-POWERTOOLS_LAYER_VERSION = 38
+# AWS publishes each release's layer ARN as a public SSM parameter, so the layer follows the version
+# pinned in requirements.txt (the one installed here) and CloudFormation resolves it at deploy time.
+POWERTOOLS_VERSION = powertools_version.VERSION
 POWERTOOLS_LAYER_ARN = (
-    f"arn:{Aws.PARTITION}:lambda:{Aws.REGION}:017000801446:"
-    f"layer:AWSLambdaPowertoolsPythonV3-python312-arm64:{POWERTOOLS_LAYER_VERSION}"
+    "{{resolve:ssm:/aws/service/powertools/python/arm64/python3.12/" + POWERTOOLS_VERSION + "}}"
 )
 
 METRICS_NAMESPACE = "Rollwright"

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
-from stacks.python_function import POWERTOOLS_LAYER_VERSION
+from stacks.python_function import POWERTOOLS_VERSION
 from tests.infrastructure.conftest import SynthesizedStack
 
 HANDLERS = {
@@ -62,9 +61,10 @@ def test_function_uses_the_public_powertools_v3_layer(
 ) -> None:
     # Given a function / When reading its layers / Then it is AWS's Powertools v3 arm64 layer
     (layer,) = synthesized.function_named(HANDLERS[name])["Layers"]
-    arn = json.dumps(layer)
-    assert ":017000801446:layer:AWSLambdaPowertoolsPythonV3-python312-arm64:" in arn
-    assert arn.endswith(f':{POWERTOOLS_LAYER_VERSION}"]]}}')
+    # (resolved from AWS's public parameter for the pinned Powertools release)
+    assert layer == (
+        f"{{{{resolve:ssm:/aws/service/powertools/python/arm64/python3.12/{POWERTOOLS_VERSION}}}}}"
+    )
 
 
 @pytest.mark.parametrize("name", HANDLERS)

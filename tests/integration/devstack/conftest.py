@@ -78,7 +78,9 @@ def execution_role(aws: Callable[[str], Any]) -> str:
             }
         ],
     }
-    role = aws("iam").create_role(RoleName="test-lambda", AssumeRolePolicyDocument=json.dumps(trust))
+    role = aws("iam").create_role(
+        RoleName="test-lambda", AssumeRolePolicyDocument=json.dumps(trust)
+    )
     return str(role["Role"]["Arn"])
 
 
@@ -235,7 +237,9 @@ SAMPLE_TEMPLATE: dict[str, Any] = {
             "Type": "AWS::Lambda::Function",
             "Properties": {
                 "Code": {
-                    "S3Bucket": {"Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"},
+                    "S3Bucket": {
+                        "Fn::Sub": "cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}"
+                    },
                     "S3Key": "echo.zip",
                 },
                 "Handler": "index.handler",

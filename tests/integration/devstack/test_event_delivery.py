@@ -65,7 +65,9 @@ def test_an_alarm_state_change_reaches_the_rule_target(
     assert event["detail"]["state"]["value"] == "ALARM"
     assert event["detail"]["state"]["reason"] == "threshold crossed"
     assert event["detail"]["previousState"]["value"] == "OK"
-    assert event["detail"]["configuration"]["metrics"][0]["metricStat"]["metric"]["name"] == "Errors"
+    assert (
+        event["detail"]["configuration"]["metrics"][0]["metricStat"]["metric"]["name"] == "Errors"
+    )
 
 
 def test_put_events_reach_matching_lambda_targets_only(

@@ -19,7 +19,8 @@ def test_a_function_returns_its_result_and_sees_its_environment(
         "def handler(event, context):\n"
         "    return {'event': event, 'greeting': os.environ['GREETING'],\n"
         "            'endpoint': os.environ['AWS_ENDPOINT_URL'],\n"
-        "            'function': context.function_name, 'remaining': context.get_remaining_time_in_millis(),\n"
+        "            'function': context.function_name,\n"
+        "            'remaining': context.get_remaining_time_in_millis(),\n"
         "            'arn': context.invoked_function_arn, 'request': context.aws_request_id}\n",
         environment={"GREETING": "hello"},
     )
@@ -162,7 +163,9 @@ def test_an_alias_qualifier_runs_the_version_it_points_at(
     aws: Callable[[str], Any], create_function: FunctionFactory
 ) -> None:
     # Given a published version behind an alias
-    name = create_function("def handler(event, context):\n    return context.invoked_function_arn\n")
+    name = create_function(
+        "def handler(event, context):\n    return context.invoked_function_arn\n"
+    )
     version = aws("lambda").publish_version(FunctionName=name)["Version"]
     aws("lambda").create_alias(FunctionName=name, Name="live", FunctionVersion=version)
 

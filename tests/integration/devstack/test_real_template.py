@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import pytest
+import requests
 
 from devstack import launcher
 from devstack.state import DevstackState
@@ -96,8 +97,6 @@ def test_the_functions_exist_without_layers(rollwright: DevstackState) -> None:
 def test_the_api_routes_are_served(rollwright: DevstackState) -> None:
     # Given the real template deployed
     # When an unsigned request reaches the CodeDeploy JSON route
-    import requests
-
     response = requests.post(rollwright.api_url + "/", data=b"{}", timeout=10)
 
     # Then the route exists and demands SigV4 (as API Gateway does for AWS_IAM)

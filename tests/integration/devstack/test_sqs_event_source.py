@@ -56,7 +56,7 @@ def test_a_mapped_function_receives_the_batch_and_the_messages_are_deleted(
 def test_reported_batch_item_failures_stay_on_the_queue(
     aws: Callable[[str], Any], create_function: FunctionFactory
 ) -> None:
-    # Given a function that reports every "bad" message as failed, mapped with ReportBatchItemFailures
+    # Given a function reporting "bad" messages as failed, mapped with ReportBatchItemFailures
     url, arn = _queue(aws, "partial-failures")
     name = create_function(
         "def handler(event, context):\n"

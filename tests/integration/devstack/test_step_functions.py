@@ -9,7 +9,9 @@ from typing import Any
 from tests.integration.devstack.conftest import FunctionFactory, wait_for
 
 
-def _state_machine(aws: Callable[[str], Any], execution_role: str, definition: dict[str, Any]) -> str:
+def _state_machine(
+    aws: Callable[[str], Any], execution_role: str, definition: dict[str, Any]
+) -> str:
     name = f"machine-{abs(hash(json.dumps(definition))) % 10_000_000}"
     created = aws("stepfunctions").create_state_machine(
         name=name, definition=json.dumps(definition), roleArn=execution_role
