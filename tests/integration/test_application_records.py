@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -53,30 +52,6 @@ def test_adding_a_taken_name_fails_and_keeps_the_first(store: DynamoApplicationS
     with pytest.raises(ApplicationAlreadyExistsException):
         store.add(application("shop", "second"))
     assert store.find("shop") == application("shop", "first")
-
-
-def test_of_concurrent_adds_of_one_name_exactly_one_succeeds(
-    store: DynamoApplicationStore,
-) -> None:
-    # Given eight writers released at once, each creating "shop" with its own id
-    barrier = threading.Barrier(8)
-    outcomes: list[str] = []
-
-    def add(writer: int) -> None:
-        barrier.wait()
-        try:
-            store.add(application("shop", f"writer-{writer}"))
-            outcomes.append("created")
-        except ApplicationAlreadyExistsException:
-            outcomes.append("exists")
-
-    threads = [threading.Thread(target=add, args=(n,)) for n in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    # Then exactly one create won
-    assert sorted(outcomes) == ["created"] + ["exists"] * 7
 
 
 def test_find_many_returns_only_existing_names(store: DynamoApplicationStore) -> None:

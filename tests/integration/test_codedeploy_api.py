@@ -6,7 +6,6 @@ API Gateway that turns each request into a REST v1 proxy event).
 
 from __future__ import annotations
 
-import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -78,26 +77,6 @@ def test_creating_a_taken_name_is_application_already_exists(client: Any) -> Non
     client.create_application(applicationName="shop")
     with pytest.raises(client.exceptions.ApplicationAlreadyExistsException, match="shop"):
         client.create_application(applicationName="shop")
-
-
-def test_of_concurrent_creates_exactly_one_succeeds(client: Any) -> None:
-    barrier = threading.Barrier(6)
-    outcomes: list[str] = []
-
-    def create() -> None:
-        barrier.wait()
-        try:
-            client.create_application(applicationName="race")
-            outcomes.append("created")
-        except client.exceptions.ApplicationAlreadyExistsException:
-            outcomes.append("exists")
-
-    threads = [threading.Thread(target=create) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(outcomes) == ["created"] + ["exists"] * 5
 
 
 def test_a_missing_application_is_application_does_not_exist(client: Any) -> None:
