@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
+# jsii warns on every synth that Node 20 (this machine's) is past its end of life; it still works.
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 .PHONY: setup synth cdk-synth deploy up down status demo test test-unit test-integration test-infrastructure \
         test-agent test-e2e lint format bench clean

@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from bench import api_latency
-from bench.accounting import RequestAccounting
 from bench.report import ScenarioResult, format_table, write_json
 from devstack import launcher
+from devstack.request_counts import RequestCounts
 from rollwright.client import codedeploy_client
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIRECTORY = REPOSITORY_ROOT / "bench" / "results"
 
-SCENARIOS: dict[str, Callable[[Any, RequestAccounting], ScenarioResult]] = {
+SCENARIOS: dict[str, Callable[[Any, RequestCounts], ScenarioResult]] = {
     "api_latency": api_latency.run,
 }
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
                 aws_access_key_id=state.access_key_id,
                 aws_secret_access_key=state.secret_access_key,
             )
-            accounting = RequestAccounting(state.aws_endpoint_url)
+            accounting = RequestCounts(state.aws_endpoint_url)
             results = [SCENARIOS[name](codedeploy, accounting) for name in names]
         finally:
             launcher.stop(Path(state_dir))

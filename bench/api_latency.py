@@ -7,15 +7,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.accounting import RequestAccounting
 from bench.report import ScenarioResult
+from devstack.request_counts import RequestCounts
 
 WARMUP_CALLS = 5
 MEASURED_CALLS = 200
 LISTED_APPLICATIONS = 30
 
 
-def run(codedeploy: Any, accounting: RequestAccounting) -> ScenarioResult:
+def run(codedeploy: Any, accounting: RequestCounts) -> ScenarioResult:
     result = ScenarioResult(scenario="api_latency")
     prefix = f"bench-{int(time.time())}"
     names = [f"{prefix}-{i:03d}" for i in range(LISTED_APPLICATIONS)]
@@ -39,7 +39,7 @@ def _measure(
     result: ScenarioResult,
     operation: str,
     call: Callable[[], Any],
-    accounting: RequestAccounting,
+    accounting: RequestCounts,
 ) -> None:
     for _ in range(WARMUP_CALLS):
         call()
@@ -49,7 +49,7 @@ def _measure(
         started = time.perf_counter()
         call()
         latencies_ms.append((time.perf_counter() - started) * 1000)
-    counts = accounting.counts()
+    counts = accounting.read()
     percentiles = statistics.quantiles(latencies_ms, n=100, method="inclusive")
     result.add(operation, "p50", percentiles[49], "ms")
     result.add(operation, "p99", percentiles[98], "ms")

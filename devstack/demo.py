@@ -13,8 +13,8 @@ import time
 from typing import Any
 
 import boto3
-import requests
 
+from devstack.request_counts import RequestCounts
 from devstack.state import DevstackState
 from rollwright.client import codedeploy_client
 
@@ -31,7 +31,8 @@ def run(state: DevstackState) -> None:
         aws_access_key_id=state.access_key_id,
         aws_secret_access_key=state.secret_access_key,
     )
-    _reset_accounting(state)
+    counts = RequestCounts(state.aws_endpoint_url)
+    counts.reset()
 
     if DEMO_APPLICATION in codedeploy.list_applications()["applications"]:
         codedeploy.delete_application(applicationName=DEMO_APPLICATION)
@@ -51,8 +52,8 @@ def run(state: DevstackState) -> None:
     _step(f"alarm {DEMO_ALARM} -> ALARM; the alarm function recorded: {recorded}")
 
     _step("AWS requests behind the calls above:")
-    for line in _accounting_lines(state):
-        print(f"    {line}")
+    for operation, count in sorted(counts.read().items()):
+        print(f"    {count:4d}  {operation}")
 
 
 def _raise_alarm(state: DevstackState) -> str:
@@ -91,16 +92,6 @@ def _aws(state: DevstackState, service: str) -> Any:
         aws_access_key_id=state.access_key_id,
         aws_secret_access_key=state.secret_access_key,
     )
-
-
-def _reset_accounting(state: DevstackState) -> None:
-    requests.delete(f"{state.aws_endpoint_url}/_devstack/requests", timeout=10).raise_for_status()
-
-
-def _accounting_lines(state: DevstackState) -> list[str]:
-    response = requests.get(f"{state.aws_endpoint_url}/_devstack/requests", timeout=10)
-    response.raise_for_status()
-    return [json.dumps(response.json(), sort_keys=True)]
 
 
 def _step(message: str) -> None:
