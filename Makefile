@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PYTEST := $(BIN)/python -m pytest
 # jsii warns on every synth that Node 20 (this machine's) is past its end of life; it still works.
-export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: setup synth cdk-synth deploy up down status demo test test-unit test-integration test-infrastructure \
         test-agent test-e2e lint format bench clean
