@@ -17,7 +17,6 @@ from bench import api_latency
 from bench.report import ScenarioResult, format_table, write_json
 from devstack import launcher
 from devstack.request_counts import RequestCounts
-from rollwright.client import codedeploy_client
 
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 RESULTS_DIRECTORY = REPOSITORY_ROOT / "bench" / "results"
@@ -38,12 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="rollwright-bench-") as state_dir:
         state = launcher.start(Path(state_dir), port=_free_port())
         try:
-            codedeploy = codedeploy_client(
-                state.api_url,
-                region_name=state.region,
-                aws_access_key_id=state.access_key_id,
-                aws_secret_access_key=state.secret_access_key,
-            )
+            codedeploy = state.codedeploy_client()
             accounting = RequestCounts(state.aws_endpoint_url)
             results = [SCENARIOS[name](codedeploy, accounting) for name in names]
         finally:

@@ -10,13 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
-
-import boto3
 
 from devstack.request_counts import RequestCounts
 from devstack.state import DevstackState
-from rollwright.client import codedeploy_client
 
 DEMO_APPLICATION = "rollwright-demo"
 DEMO_ALARM = "rollwright-demo-errors"
@@ -25,12 +21,7 @@ ALARM_WAIT_SECONDS = 20.0
 
 def run(state: DevstackState) -> None:
     _step(f"devstack at {state.aws_endpoint_url}; CodeDeploy API at {state.api_url}")
-    codedeploy = codedeploy_client(
-        state.api_url,
-        region_name=state.region,
-        aws_access_key_id=state.access_key_id,
-        aws_secret_access_key=state.secret_access_key,
-    )
+    codedeploy = state.codedeploy_client()
     counts = RequestCounts(state.aws_endpoint_url)
     counts.reset()
 
@@ -57,7 +48,7 @@ def run(state: DevstackState) -> None:
 
 
 def _raise_alarm(state: DevstackState) -> str:
-    cloudwatch = _aws(state, "cloudwatch")
+    cloudwatch = state.aws_client("cloudwatch")
     cloudwatch.put_metric_alarm(
         AlarmName=DEMO_ALARM,
         MetricName="Errors",
@@ -70,7 +61,7 @@ def _raise_alarm(state: DevstackState) -> str:
     )
     cloudwatch.set_alarm_state(AlarmName=DEMO_ALARM, StateValue="OK", StateReason="demo reset")
     cloudwatch.set_alarm_state(AlarmName=DEMO_ALARM, StateValue="ALARM", StateReason="demo")
-    dynamodb = _aws(state, "dynamodb")
+    dynamodb = state.aws_client("dynamodb")
     deadline = time.monotonic() + ALARM_WAIT_SECONDS
     while time.monotonic() < deadline:
         item = dynamodb.get_item(
@@ -82,16 +73,6 @@ def _raise_alarm(state: DevstackState) -> str:
             return f"state={item['state']['S']} at {item['changed_at']['S']}"
         time.sleep(0.2)
     return f"nothing within {ALARM_WAIT_SECONDS:.0f}s (see .devstack/gateway.log)"
-
-
-def _aws(state: DevstackState, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=state.aws_endpoint_url,
-        region_name=state.region,
-        aws_access_key_id=state.access_key_id,
-        aws_secret_access_key=state.secret_access_key,
-    )
 
 
 def _step(message: str) -> None:

@@ -7,6 +7,11 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
+
+from rollwright.client import codedeploy_client
+from rollwright.protocols import WireProtocol
+
 STATE_FILE_NAME = "state.json"
 
 
@@ -27,6 +32,26 @@ class DevstackState:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def aws_client(self, service: str) -> Any:
+        """A stock boto3 client for ``service`` on this devstack, as the operator."""
+        return boto3.client(
+            service,
+            endpoint_url=self.aws_endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+        )
+
+    def codedeploy_client(self, protocol: WireProtocol | None = None) -> Any:
+        """The stock CodeDeploy client on this devstack's API, as the operator."""
+        return codedeploy_client(
+            self.api_url,
+            protocol=protocol,
+            region_name=self.region,
+            aws_access_key_id=self.access_key_id,
+            aws_secret_access_key=self.secret_access_key,
+        )
 
     def client_environment(self) -> dict[str, str]:
         """The environment variables that point stock boto3 and the AWS CLI at the devstack."""

@@ -2,21 +2,10 @@
 
 import time
 
-import boto3
-
 
 def test_an_alarm_entering_alarm_is_recorded_by_the_alarm_function(devstack):
-    def client(service):
-        return boto3.client(
-            service,
-            endpoint_url=devstack.aws_endpoint_url,
-            region_name=devstack.region,
-            aws_access_key_id=devstack.access_key_id,
-            aws_secret_access_key=devstack.secret_access_key,
-        )
-
     # Given an alarm in OK
-    cloudwatch = client("cloudwatch")
+    cloudwatch = devstack.aws_client("cloudwatch")
     cloudwatch.put_metric_alarm(
         AlarmName="e2e-errors",
         MetricName="Errors",
@@ -31,7 +20,7 @@ def test_an_alarm_entering_alarm_is_recorded_by_the_alarm_function(devstack):
     # When it goes to ALARM
     cloudwatch.set_alarm_state(AlarmName="e2e-errors", StateValue="ALARM", StateReason="errors")
     # Then the alarm function records the new state in the table
-    dynamodb = client("dynamodb")
+    dynamodb = devstack.aws_client("dynamodb")
     key = {"pk": {"S": "ALARM#e2e-errors"}, "sk": {"S": "STATE"}}
     deadline = time.monotonic() + 30
     item = None

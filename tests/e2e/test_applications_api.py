@@ -9,13 +9,7 @@ from rollwright.protocols import WireProtocol
 
 @pytest.fixture(scope="module", params=[None, WireProtocol.RPC_V2_CBOR], ids=["default", "cbor"])
 def codedeploy(request, devstack):
-    return codedeploy_client(
-        devstack.api_url,
-        protocol=request.param,
-        region_name=devstack.region,
-        aws_access_key_id=devstack.access_key_id,
-        aws_secret_access_key=devstack.secret_access_key,
-    )
+    return devstack.codedeploy_client(request.param)
 
 
 def test_an_application_is_created_read_listed_and_deleted(codedeploy, request):

@@ -3,28 +3,13 @@
 import time
 import uuid
 
-import boto3
 import pytest
 
 STATE_MACHINES = ["ServerStateMachineArn", "LambdaStateMachineArn", "EcsStateMachineArn"]
 
 
-@pytest.fixture(scope="module")
-def aws(devstack):
-    def client(service):
-        return boto3.client(
-            service,
-            endpoint_url=devstack.aws_endpoint_url,
-            region_name=devstack.region,
-            aws_access_key_id=devstack.access_key_id,
-            aws_secret_access_key=devstack.secret_access_key,
-        )
-
-    return client
-
-
-def _run(aws, state_machine_arn, deployment_id, timeout=60.0):
-    stepfunctions = aws("stepfunctions")
+def _run(devstack, state_machine_arn, deployment_id, timeout=60.0):
+    stepfunctions = devstack.aws_client("stepfunctions")
     execution_arn = stepfunctions.start_execution(
         stateMachineArn=state_machine_arn,
         name=f"{deployment_id}-{uuid.uuid4().hex[:8]}",
@@ -44,9 +29,9 @@ def _deployment_id():
 
 
 @pytest.mark.parametrize("output", STATE_MACHINES)
-def test_a_workflow_moves_a_created_deployment_to_in_progress(devstack, aws, output):
+def test_a_workflow_moves_a_created_deployment_to_in_progress(devstack, output):
     # Given a created deployment in the stack's table
-    table = aws("dynamodb")
+    table = devstack.aws_client("dynamodb")
     deployment_id = _deployment_id()
     table_name = devstack.stack_outputs["TableName"]
     table.put_item(
@@ -58,7 +43,7 @@ def test_a_workflow_moves_a_created_deployment_to_in_progress(devstack, aws, out
         },
     )
     # When its state machine runs
-    execution = _run(aws, devstack.stack_outputs[output], deployment_id)
+    execution = _run(devstack, devstack.stack_outputs[output], deployment_id)
     # Then the workflow function ran through the local Lambda runtime and moved the status
     assert execution["status"] == "SUCCEEDED", execution
     item = table.get_item(
@@ -70,7 +55,7 @@ def test_a_workflow_moves_a_created_deployment_to_in_progress(devstack, aws, out
 
 
 @pytest.mark.parametrize("output", STATE_MACHINES)
-def test_a_workflow_for_a_missing_deployment_fails(devstack, aws, output):
-    execution = _run(aws, devstack.stack_outputs[output], _deployment_id())
+def test_a_workflow_for_a_missing_deployment_fails(devstack, output):
+    execution = _run(devstack, devstack.stack_outputs[output], _deployment_id())
     assert execution["status"] == "FAILED"
     assert execution.get("error") == "DeploymentStartFailed"

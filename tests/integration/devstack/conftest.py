@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from devstack import launcher
@@ -54,16 +53,7 @@ def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevstackState
 
 @pytest.fixture(scope="session")
 def aws(devstack: DevstackState) -> Callable[[str], Any]:
-    def client(service: str) -> Any:
-        return boto3.client(
-            service,
-            endpoint_url=devstack.aws_endpoint_url,
-            region_name=devstack.region,
-            aws_access_key_id=devstack.access_key_id,
-            aws_secret_access_key=devstack.secret_access_key,
-        )
-
-    return client
+    return devstack.aws_client
 
 
 @pytest.fixture(scope="session")

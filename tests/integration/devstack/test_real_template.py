@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 import requests
 
@@ -27,16 +25,6 @@ def rollwright(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevstackSta
     state = launcher.start(state_dir, free_port(), template_dir=CDK_OUT)
     yield state
     launcher.stop(state_dir)
-
-
-def _client(state: DevstackState, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=state.aws_endpoint_url,
-        region_name=state.region,
-        aws_access_key_id=state.access_key_id,
-        aws_secret_access_key=state.secret_access_key,
-    )
 
 
 def test_the_stack_outputs_name_the_contracted_resources(rollwright: DevstackState) -> None:
@@ -62,7 +50,7 @@ def test_the_stack_outputs_name_the_contracted_resources(rollwright: DevstackSta
 def test_the_state_table_exists(rollwright: DevstackState) -> None:
     # Given the real template deployed
     # When the table is described
-    table = _client(rollwright, "dynamodb").describe_table(
+    table = rollwright.aws_client("dynamodb").describe_table(
         TableName=rollwright.stack_outputs["TableName"]
     )["Table"]
 
@@ -75,7 +63,7 @@ def test_the_state_table_exists(rollwright: DevstackState) -> None:
 
 def test_the_state_machines_exist(rollwright: DevstackState) -> None:
     # Given the real template deployed
-    client = _client(rollwright, "stepfunctions")
+    client = rollwright.aws_client("stepfunctions")
 
     # When the state machines are described
     # Then all three exist
@@ -87,7 +75,7 @@ def test_the_state_machines_exist(rollwright: DevstackState) -> None:
 def test_the_functions_exist_without_layers(rollwright: DevstackState) -> None:
     # Given the real template deployed
     # When the functions are listed
-    functions = _client(rollwright, "lambda").list_functions()["Functions"]
+    functions = rollwright.aws_client("lambda").list_functions()["Functions"]
 
     # Then the stack's Python functions are there
     names = [function["FunctionName"] for function in functions]
