@@ -25,6 +25,7 @@ from functions.adapters.application_records import DynamoApplicationStore
 from rollwright.applications import Applications
 from rollwright.dispatch import dispatch
 from rollwright.errors import CodeDeployError, InternalFailure
+from rollwright.operations.shapes import CodeDeployServices
 from rollwright.protocols import (
     HttpRequest,
     HttpResponse,
@@ -39,9 +40,16 @@ metrics = Metrics()
 
 
 @cache
-def applications() -> Applications:
-    store = DynamoApplicationStore(boto3.client("dynamodb"), os.environ["TABLE_NAME"])
-    return Applications(store, clock=lambda: datetime.now(UTC), new_id=lambda: str(uuid.uuid4()))
+def services() -> CodeDeployServices:
+    """The domain services on the state table, built once per execution environment."""
+    dynamodb, table = boto3.client("dynamodb"), os.environ["TABLE_NAME"]
+    return CodeDeployServices(
+        applications=Applications(
+            DynamoApplicationStore(dynamodb, table),
+            clock=lambda: datetime.now(UTC),
+            new_id=lambda: str(uuid.uuid4()),
+        ),
+    )
 
 
 @metrics.log_metrics(capture_cold_start_metric=True)
@@ -57,7 +65,7 @@ def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, An
         call = read_call(protocol, request)
         logger.append_keys(operation=call.operation)
         metrics.add_dimension(name="operation", value=call.operation)
-        response = write_result(protocol, dispatch(call.operation, call.params, applications()))
+        response = write_result(protocol, dispatch(call.operation, call.params, services()))
     except CodeDeployError as error:
         logger.info("CodeDeploy error", extra={"error": error.name, "error_message": error.message})
         metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)

@@ -50,6 +50,6 @@ def store(dynamodb: Any) -> DynamoApplicationStore:
 @pytest.fixture
 def api_handler(dynamodb: Any) -> Iterator[Any]:
     """The real handler; its store is built from TABLE_NAME inside the moto context."""
-    api.applications.cache_clear()
+    api.services.cache_clear()
     yield api.handler
-    api.applications.cache_clear()
+    api.services.cache_clear()

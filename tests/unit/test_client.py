@@ -10,6 +10,7 @@ import pytest
 from functions.api import handler as api
 from rollwright.applications import Applications
 from rollwright.client import codedeploy_client
+from rollwright.operations.shapes import CodeDeployServices
 from rollwright.protocols import WireProtocol
 from tests.fakes.api_gateway import InProcessApiGateway
 from tests.fakes.application_store import InMemoryApplicationStore
@@ -24,7 +25,7 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> InProcessApiGateway:
     applications = Applications(
         InMemoryApplicationStore(), clock=lambda: NOW, new_id=lambda: "app-id"
     )
-    monkeypatch.setattr(api, "applications", lambda: applications)
+    monkeypatch.setattr(api, "services", lambda: CodeDeployServices(applications=applications))
     return InProcessApiGateway(api.handler)
 
 

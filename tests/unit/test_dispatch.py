@@ -19,6 +19,7 @@ from rollwright.errors import (
     SerializationException,
     UnknownOperationException,
 )
+from rollwright.operations.shapes import CodeDeployServices
 from tests.fakes.application_store import InMemoryApplicationStore
 
 MODEL = botocore.session.get_session().get_service_model("codedeploy")
@@ -41,7 +42,7 @@ def test_every_dispatched_operation_is_a_codedeploy_operation() -> None:
 
 def test_an_operation_not_served_is_unknown(applications: Applications) -> None:
     with pytest.raises(UnknownOperationException, match="CreateDeployment"):
-        dispatch("CreateDeployment", {}, applications)
+        dispatch("CreateDeployment", {}, CodeDeployServices(applications))
 
 
 def _members(shape: Any, value: Any) -> None:
@@ -65,7 +66,7 @@ def test_results_use_only_members_of_the_output_shapes(applications: Application
         ("DeleteApplication", {"applicationName": "store"}),
     ]
     for operation, params in calls:
-        result = dispatch(operation, params, applications)
+        result = dispatch(operation, params, CodeDeployServices(applications))
         output = MODEL.operation_model(operation).output_shape
         if output is None:
             assert result == {}
@@ -74,8 +75,10 @@ def test_results_use_only_members_of_the_output_shapes(applications: Application
 
 
 def test_get_application_answers_an_application_info(applications: Applications) -> None:
-    dispatch("CreateApplication", {"applicationName": "shop"}, applications)
-    assert dispatch("GetApplication", {"applicationName": "shop"}, applications) == {
+    dispatch("CreateApplication", {"applicationName": "shop"}, CodeDeployServices(applications))
+    assert dispatch(
+        "GetApplication", {"applicationName": "shop"}, CodeDeployServices(applications)
+    ) == {
         "application": {
             "applicationId": "app-id",
             "applicationName": "shop",
@@ -124,16 +127,18 @@ def test_bad_input_is_refused_and_changes_nothing(
     error: type[CodeDeployError],
 ) -> None:
     # Given one application
-    dispatch("CreateApplication", {"applicationName": "shop"}, applications)
+    dispatch("CreateApplication", {"applicationName": "shop"}, CodeDeployServices(applications))
     before, writes = store.snapshot(), store.writes
     # When a bad request arrives, Then it is refused with the exception name
     with pytest.raises(error):
-        dispatch(operation, params, applications)
+        dispatch(operation, params, CodeDeployServices(applications))
     # And nothing was written
     assert store.snapshot() == before
     assert store.writes == writes
 
 
 def test_unknown_members_are_ignored(applications: Applications) -> None:
-    result = dispatch("CreateApplication", {"applicationName": "s", "extra": 1}, applications)
+    result = dispatch(
+        "CreateApplication", {"applicationName": "s", "extra": 1}, CodeDeployServices(applications)
+    )
     assert result == {"applicationId": "app-id"}
