@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from bench.context import BenchContext
 from bench.report import ScenarioResult
 from devstack.request_counts import RequestCounts
 
@@ -15,7 +16,8 @@ MEASURED_CALLS = 200
 LISTED_APPLICATIONS = 30
 
 
-def run(codedeploy: Any, accounting: RequestCounts) -> ScenarioResult:
+def run(context: BenchContext) -> ScenarioResult:
+    codedeploy, accounting = context.codedeploy(), context.request_counts()
     result = ScenarioResult(scenario="api_latency")
     prefix = f"bench-{int(time.time())}"
     names = [f"{prefix}-{i:03d}" for i in range(LISTED_APPLICATIONS)]
