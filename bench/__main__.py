@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import api_latency
+from bench import agent_footprint, api_latency, deployment_groups_latency, revisions_latency
 from bench.context import BenchContext
 from bench.report import ScenarioResult, format_table, write_json
 
@@ -20,6 +20,9 @@ RESULTS_DIRECTORY = REPOSITORY_ROOT / "bench" / "results"
 # One line per scenario: its name and its ``run(context) -> ScenarioResult``.
 SCENARIOS: dict[str, Callable[[BenchContext], ScenarioResult]] = {
     "api_latency": api_latency.run,
+    "revisions_latency": revisions_latency.run,
+    "agent_footprint": agent_footprint.run,
+    "deployment_groups_latency": deployment_groups_latency.run,
 }
 
 

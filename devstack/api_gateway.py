@@ -21,6 +21,9 @@ from devstack.rest_api import ApiRoute, RestApiDefinition
 from devstack.settings import ACCOUNT_ID
 
 PREFIX = "/_api/"
+# API Gateway's payload quota for REST APIs (10 MB, not adjustable). Bigger bodies are refused
+# before routing or authorization, as 413 with the REQUEST_TOO_LARGE gateway response's message.
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024
 
 
 class ApiGatewayEmulator:
@@ -38,6 +41,12 @@ class ApiGatewayEmulator:
             return list(self._apis.values())
 
     def handle(self, request: Request, requests: RequestCounter) -> Response:
+        if len(request.get_data()) > MAX_PAYLOAD_BYTES:
+            return Response(
+                json.dumps({"message": "Request Too Long"}),
+                status=413,
+                content_type="application/json",
+            )
         api_id, _, rest = request.path[len(PREFIX) :].partition("/")
         stage, _, resource_path = rest.partition("/")
         path = "/" + resource_path

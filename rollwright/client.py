@@ -16,9 +16,10 @@ from typing import Any
 import boto3
 import botocore.session
 
+from rollwright.execute_api_signing import SIGNING_EVENT, SIGNING_NAME, sign_for_execute_api
 from rollwright.protocols import WireProtocol
 
-SIGNING_NAME = "execute-api"
+__all__ = ["SIGNING_NAME", "codedeploy_client"]
 _REGION_IN_API_URL = re.compile(r"\.execute-api\.(?P<region>[a-z0-9-]+)\.amazonaws\.com")
 
 
@@ -38,18 +39,13 @@ def codedeploy_client(
     session = boto3.session.Session(**session_kwargs)
     region = session.region_name or _region_in(api_url)
     client = session.client("codedeploy", endpoint_url=api_url, region_name=region)
-    client.meta.events.register("before-sign.codedeploy", _sign_for_execute_api)
+    client.meta.events.register(SIGNING_EVENT, sign_for_execute_api)
     return client
 
 
 def _region_in(api_url: str) -> str | None:
     match = _REGION_IN_API_URL.search(api_url)
     return match["region"] if match else None
-
-
-def _sign_for_execute_api(request: Any, **_: Any) -> None:
-    # botocore's signer reads the signing name from the request context after ``before-sign``.
-    request.context.setdefault("signing", {})["signing_name"] = SIGNING_NAME
 
 
 class _ProtocolPinningLoader:

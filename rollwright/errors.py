@@ -68,6 +68,268 @@ class ThrottlingException(CodeDeployError):
     name = "ThrottlingException"
 
 
+# --- deployment configuration, deployment group and tagging errors (botocore model shapes) --
+
+
+class DeploymentConfigAlreadyExistsException(CodeDeployError):
+    name = "DeploymentConfigAlreadyExistsException"
+
+
+class DeploymentConfigDoesNotExistException(CodeDeployError):
+    name = "DeploymentConfigDoesNotExistException"
+
+
+class DeploymentConfigNameRequiredException(CodeDeployError):
+    name = "DeploymentConfigNameRequiredException"
+
+
+class InvalidDeploymentConfigNameException(CodeDeployError):
+    name = "InvalidDeploymentConfigNameException"
+
+
+class DeploymentConfigInUseException(CodeDeployError):
+    name = "DeploymentConfigInUseException"
+
+
+class DeploymentConfigLimitExceededException(CodeDeployError):
+    name = "DeploymentConfigLimitExceededException"
+
+
+class InvalidMinimumHealthyHostValueException(CodeDeployError):
+    name = "InvalidMinimumHealthyHostValueException"
+
+
+class InvalidTrafficRoutingConfigurationException(CodeDeployError):
+    name = "InvalidTrafficRoutingConfigurationException"
+
+
+class InvalidZonalDeploymentConfigurationException(CodeDeployError):
+    name = "InvalidZonalDeploymentConfigurationException"
+
+
+class InvalidOperationException(CodeDeployError):
+    name = "InvalidOperationException"
+
+
+class DeploymentGroupAlreadyExistsException(CodeDeployError):
+    name = "DeploymentGroupAlreadyExistsException"
+
+
+class DeploymentGroupDoesNotExistException(CodeDeployError):
+    name = "DeploymentGroupDoesNotExistException"
+
+
+class DeploymentGroupNameRequiredException(CodeDeployError):
+    name = "DeploymentGroupNameRequiredException"
+
+
+class InvalidDeploymentGroupNameException(CodeDeployError):
+    name = "InvalidDeploymentGroupNameException"
+
+
+class DeploymentGroupLimitExceededException(CodeDeployError):
+    name = "DeploymentGroupLimitExceededException"
+
+
+class InvalidEC2TagException(CodeDeployError):
+    name = "InvalidEC2TagException"
+
+
+class InvalidEC2TagCombinationException(CodeDeployError):
+    name = "InvalidEC2TagCombinationException"
+
+
+class InvalidTagException(CodeDeployError):
+    name = "InvalidTagException"
+
+
+class InvalidOnPremisesTagCombinationException(CodeDeployError):
+    name = "InvalidOnPremisesTagCombinationException"
+
+
+class TagSetListLimitExceededException(CodeDeployError):
+    name = "TagSetListLimitExceededException"
+
+
+class InvalidAutoScalingGroupException(CodeDeployError):
+    name = "InvalidAutoScalingGroupException"
+
+
+class InvalidAutoScalingGroupProcessToSuspendException(CodeDeployError):
+    name = "InvalidAutoScalingGroupProcessToSuspendException"
+
+
+class InvalidDeploymentStyleException(CodeDeployError):
+    name = "InvalidDeploymentStyleException"
+
+
+class InvalidLoadBalancerInfoException(CodeDeployError):
+    name = "InvalidLoadBalancerInfoException"
+
+
+class InvalidTargetGroupPairException(CodeDeployError):
+    name = "InvalidTargetGroupPairException"
+
+
+class InvalidBlueGreenDeploymentConfigurationException(CodeDeployError):
+    name = "InvalidBlueGreenDeploymentConfigurationException"
+
+
+class InvalidAlarmConfigException(CodeDeployError):
+    name = "InvalidAlarmConfigException"
+
+
+class AlarmsLimitExceededException(CodeDeployError):
+    name = "AlarmsLimitExceededException"
+
+
+class InvalidAutoRollbackConfigException(CodeDeployError):
+    name = "InvalidAutoRollbackConfigException"
+
+
+class InvalidTriggerConfigException(CodeDeployError):
+    name = "InvalidTriggerConfigException"
+
+
+class TriggerTargetsLimitExceededException(CodeDeployError):
+    name = "TriggerTargetsLimitExceededException"
+
+
+class InvalidECSServiceException(CodeDeployError):
+    name = "InvalidECSServiceException"
+
+
+class ECSServiceMappingLimitExceededException(CodeDeployError):
+    name = "ECSServiceMappingLimitExceededException"
+
+
+class RoleRequiredException(CodeDeployError):
+    name = "RoleRequiredException"
+
+
+class InvalidRoleException(CodeDeployError):
+    name = "InvalidRoleException"
+
+
+class InvalidInputException(CodeDeployError):
+    name = "InvalidInputException"
+
+
+class ResourceArnRequiredException(CodeDeployError):
+    name = "ResourceArnRequiredException"
+
+
+class InvalidArnException(CodeDeployError):
+    name = "InvalidArnException"
+
+
+class ArnNotSupportedException(CodeDeployError):
+    name = "ArnNotSupportedException"
+
+
+class TagRequiredException(CodeDeployError):
+    name = "TagRequiredException"
+
+
+# --- application revision and on-premises instance errors (botocore model shapes) -------
+
+
+class RevisionRequiredException(CodeDeployError):
+    name = "RevisionRequiredException"
+
+
+class InvalidRevisionException(CodeDeployError):
+    name = "InvalidRevisionException"
+
+
+class RevisionDoesNotExistException(CodeDeployError):
+    name = "RevisionDoesNotExistException"
+
+
+class DescriptionTooLongException(CodeDeployError):
+    name = "DescriptionTooLongException"
+
+
+class InvalidSortByException(CodeDeployError):
+    name = "InvalidSortByException"
+
+
+class InvalidSortOrderException(CodeDeployError):
+    name = "InvalidSortOrderException"
+
+
+class InvalidBucketNameFilterException(CodeDeployError):
+    name = "InvalidBucketNameFilterException"
+
+
+class InvalidKeyPrefixFilterException(CodeDeployError):
+    name = "InvalidKeyPrefixFilterException"
+
+
+class BucketNameFilterRequiredException(CodeDeployError):
+    name = "BucketNameFilterRequiredException"
+
+
+class InvalidDeployedStateFilterException(CodeDeployError):
+    name = "InvalidDeployedStateFilterException"
+
+
+class InstanceNameRequiredException(CodeDeployError):
+    name = "InstanceNameRequiredException"
+
+
+class InvalidInstanceNameException(CodeDeployError):
+    name = "InvalidInstanceNameException"
+
+
+class InstanceNameAlreadyRegisteredException(CodeDeployError):
+    name = "InstanceNameAlreadyRegisteredException"
+
+
+class IamArnRequiredException(CodeDeployError):
+    name = "IamArnRequiredException"
+
+
+class MultipleIamArnsProvidedException(CodeDeployError):
+    name = "MultipleIamArnsProvidedException"
+
+
+class InvalidIamUserArnException(CodeDeployError):
+    name = "InvalidIamUserArnException"
+
+
+class InvalidIamSessionArnException(CodeDeployError):
+    name = "InvalidIamSessionArnException"
+
+
+class IamUserArnAlreadyRegisteredException(CodeDeployError):
+    name = "IamUserArnAlreadyRegisteredException"
+
+
+class IamSessionArnAlreadyRegisteredException(CodeDeployError):
+    name = "IamSessionArnAlreadyRegisteredException"
+
+
+class InstanceNotRegisteredException(CodeDeployError):
+    name = "InstanceNotRegisteredException"
+
+
+class InvalidRegistrationStatusException(CodeDeployError):
+    name = "InvalidRegistrationStatusException"
+
+
+class InvalidTagFilterException(CodeDeployError):
+    name = "InvalidTagFilterException"
+
+
+class TagLimitExceededException(CodeDeployError):
+    name = "TagLimitExceededException"
+
+
+class InstanceLimitExceededException(CodeDeployError):
+    name = "InstanceLimitExceededException"
+
+
 # --- protocol errors (common to AWS protocols, not in any service model) ----------------------
 
 

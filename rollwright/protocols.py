@@ -35,6 +35,11 @@ SHAPE_NAMESPACE = "com.amazonaws.codedeploy"
 JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 CBOR_CONTENT_TYPE = "application/cbor"
 
+# A bound of ours, not CodeDeploy's: far above any request the model describes (a batch of 100
+# names, a deployment group with every list full), far below API Gateway's 10 MB, so a body no
+# client needs is refused before it is parsed.
+MAX_REQUEST_BODY_BYTES = 1024 * 1024
+
 _CBOR_PATH = re.compile(r"/service/(?P<service>[^/]+)/operation/(?P<operation>[^/]+)/?$")
 _OPERATION_NAME = re.compile(r"[A-Za-z][A-Za-z0-9]{0,127}")
 
@@ -78,8 +83,17 @@ def protocol_of(request: HttpRequest) -> WireProtocol:
 
 def read_call(protocol: WireProtocol, request: HttpRequest) -> ApiCall:
     if protocol is WireProtocol.RPC_V2_CBOR:
-        return ApiCall(_cbor_operation(request.path), _cbor_params(request.body))
-    return ApiCall(_json_operation(request.headers), _json_params(request.body))
+        return ApiCall(_cbor_operation(request.path), _cbor_params(_bounded(request.body)))
+    return ApiCall(_json_operation(request.headers), _json_params(_bounded(request.body)))
+
+
+def _bounded(body: bytes) -> bytes:
+    if len(body) > MAX_REQUEST_BODY_BYTES:
+        raise SerializationException(
+            f"The request body is {len(body)} bytes; the API reads at most "
+            f"{MAX_REQUEST_BODY_BYTES}."
+        )
+    return body
 
 
 def write_result(protocol: WireProtocol, result: Mapping[str, Any]) -> HttpResponse:
@@ -131,7 +145,30 @@ def _json_params(body: bytes) -> dict[str, Any]:
         params = json.loads(body, parse_constant=_refuse_constant)
     except (UnicodeDecodeError, ValueError) as error:
         raise SerializationException("The request body is not valid JSON") from error
+    except RecursionError as error:
+        # json nests on the C stack; deep enough, it runs out before it finds an error.
+        raise SerializationException(_too_deep()) from error
+    if _depth(params) > cbor.MAX_DEPTH:
+        raise SerializationException(_too_deep())
     return _as_structure(params)
+
+
+def _too_deep() -> str:
+    return f"The request body nests deeper than {cbor.MAX_DEPTH} levels"
+
+
+def _depth(document: object) -> int:
+    """How deeply ``document`` nests, walked without recursion; the same bound as CBOR's, so a
+    document is refused alike in both protocols."""
+    deepest, pending = 0, [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        deepest = max(deepest, depth)
+        if isinstance(value, dict):
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+    return deepest
 
 
 def _cbor_params(body: bytes) -> dict[str, Any]:

@@ -49,3 +49,36 @@ def optional_structure_list(
             raise _wrong_type(member, "a list of structures")
         structures.append({name: optional_string(item, name) for name in string_members})
     return structures
+
+
+def optional_structure(params: Mapping[str, Any], member: str) -> Mapping[str, Any] | None:
+    """A nested structure, its own members read by the same readers."""
+    value = params.get(member)
+    if value is None or isinstance(value, dict):
+        return value
+    raise _wrong_type(member, "a structure")
+
+
+def optional_structures(params: Mapping[str, Any], member: str) -> list[Mapping[str, Any]] | None:
+    """A list of nested structures, their members read by the same readers."""
+    value = params.get(member)
+    if value is None:
+        return None
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return value
+    raise _wrong_type(member, "a list of structures")
+
+
+def optional_integer(params: Mapping[str, Any], member: str) -> int | None:
+    value = params.get(member)
+    # bool is an int in Python, but a JSON true is not a number.
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise _wrong_type(member, "an integer")
+
+
+def optional_boolean(params: Mapping[str, Any], member: str) -> bool | None:
+    value = params.get(member)
+    if value is None or isinstance(value, bool):
+        return value
+    raise _wrong_type(member, "a boolean")

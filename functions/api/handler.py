@@ -22,10 +22,21 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, e
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.adapters.application_records import DynamoApplicationStore
+from functions.adapters.application_tag_records import DynamoApplicationTagStore
+from functions.adapters.deployment_config_records import DynamoDeploymentConfigStore
+from functions.adapters.deployment_group_records import DynamoDeploymentGroupStore
+from functions.adapters.on_premises_instance_records import DynamoOnPremisesInstanceStore
+from functions.adapters.revision_records import DynamoRevisionStore
+from functions.api.member_types import check_member_types
+from rollwright.account_region import AccountRegion
 from rollwright.applications import Applications
+from rollwright.deployment_configs import DeploymentConfigs
+from rollwright.deployment_groups import DeploymentGroups
 from rollwright.dispatch import dispatch
 from rollwright.errors import CodeDeployError, InternalFailure
+from rollwright.on_premises_instances import OnPremisesInstances
 from rollwright.operations.shapes import CodeDeployServices
+from rollwright.predefined_deployment_configs import PREDEFINED_DEPLOYMENT_CONFIGS
 from rollwright.protocols import (
     HttpRequest,
     HttpResponse,
@@ -34,20 +45,51 @@ from rollwright.protocols import (
     write_error,
     write_result,
 )
+from rollwright.resource_tags import ResourceTags
+from rollwright.revisions import ApplicationRevisions
 
 logger = Logger()
 metrics = Metrics()
 
 
 @cache
-def services() -> CodeDeployServices:
-    """The domain services on the state table, built once per execution environment."""
+def services(function_arn: str) -> CodeDeployServices:
+    """The domain services on the state table, built once per execution environment; the
+    function's own ARN names the region and account of the ARNs they hand out."""
     dynamodb, table = boto3.client("dynamodb"), os.environ["TABLE_NAME"]
+    applications = Applications(
+        DynamoApplicationStore(dynamodb, table),
+        clock=lambda: datetime.now(UTC),
+        new_id=lambda: str(uuid.uuid4()),
+    )
+    deployment_configs = DeploymentConfigs(
+        DynamoDeploymentConfigStore(dynamodb, table),
+        PREDEFINED_DEPLOYMENT_CONFIGS,
+        clock=lambda: datetime.now(UTC),
+        new_id=lambda: str(uuid.uuid4()),
+    )
+    deployment_groups = DeploymentGroups(
+        DynamoDeploymentGroupStore(dynamodb, table),
+        applications,
+        deployment_configs,
+        new_id=lambda: str(uuid.uuid4()),
+    )
     return CodeDeployServices(
-        applications=Applications(
-            DynamoApplicationStore(dynamodb, table),
+        applications=applications,
+        deployment_configs=deployment_configs,
+        deployment_groups=deployment_groups,
+        resource_tags=ResourceTags(
+            AccountRegion.of_function(function_arn),
+            DynamoApplicationTagStore(dynamodb, table),
+            deployment_groups,
+        ),
+        revisions=ApplicationRevisions(
+            DynamoRevisionStore(dynamodb, table), applications, clock=lambda: datetime.now(UTC)
+        ),
+        on_premises_instances=OnPremisesInstances(
+            DynamoOnPremisesInstanceStore(dynamodb, table),
+            account_region=AccountRegion.of_function(function_arn),
             clock=lambda: datetime.now(UTC),
-            new_id=lambda: str(uuid.uuid4()),
         ),
     )
 
@@ -63,9 +105,11 @@ def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, An
     logger.append_keys(caller=caller, protocol=protocol.value)
     try:
         call = read_call(protocol, request)
+        check_member_types(call.operation, call.params)
         logger.append_keys(operation=call.operation)
         metrics.add_dimension(name="operation", value=call.operation)
-        response = write_result(protocol, dispatch(call.operation, call.params, services()))
+        served = services(context.invoked_function_arn)
+        response = write_result(protocol, dispatch(call.operation, call.params, served))
     except CodeDeployError as error:
         logger.info("CodeDeploy error", extra={"error": error.name, "error_message": error.message})
         metrics.add_metric(name="ClientErrors", unit=MetricUnit.Count, value=1)

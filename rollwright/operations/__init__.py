@@ -7,9 +7,21 @@ CodeDeploy model; timestamps stay ``datetime`` for the protocol to encode.
 
 from __future__ import annotations
 
-from rollwright.operations import applications
+from rollwright.operations import (
+    applications,
+    deployment_configs,
+    deployment_groups,
+    on_premises_instances,
+    resource_tags,
+    revisions,
+)
 from rollwright.operations.shapes import Operation
 
 OPERATIONS: dict[str, Operation] = {
     **applications.OPERATIONS,
+    **revisions.OPERATIONS,
+    **on_premises_instances.OPERATIONS,
+    **deployment_configs.OPERATIONS,
+    **deployment_groups.OPERATIONS,
+    **resource_tags.OPERATIONS,
 }

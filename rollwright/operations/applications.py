@@ -34,9 +34,13 @@ def application_info(application: Application) -> Result:
 
 
 def create_application(services: CodeDeployServices, params: Params) -> Result:
-    name = valid_application_name(optional_string(params, "applicationName"))
-    platform = valid_compute_platform(optional_string(params, "computePlatform"))
+    # Every member is read (type-checked) before any value is judged: AWS deserializes the whole
+    # body first, so a member of the wrong type is a SerializationException whatever the rest is.
+    raw_name = optional_string(params, "applicationName")
+    raw_platform = optional_string(params, "computePlatform")
     raw_tags = optional_structure_list(params, "tags", string_members=("Key", "Value")) or []
+    name = valid_application_name(raw_name)
+    platform = valid_compute_platform(raw_platform)
     tags = valid_tags([Tag(tag["Key"] or "", tag["Value"] or "") for tag in raw_tags])
     created = services.applications.create(name=name, compute_platform=platform, tags=tags)
     return {"applicationId": created.application_id}
@@ -63,14 +67,21 @@ def list_applications(services: CodeDeployServices, params: Params) -> Result:
 
 
 def update_application(services: CodeDeployServices, params: Params) -> Result:
-    name = valid_application_name(optional_string(params, "applicationName"))
-    new_name = valid_application_name(optional_string(params, "newApplicationName"))
+    # Both members are read before either is judged (see create_application).
+    raw_name = optional_string(params, "applicationName")
+    raw_new_name = optional_string(params, "newApplicationName")
+    name, new_name = valid_application_name(raw_name), valid_application_name(raw_new_name)
     services.applications.rename(name=name, new_name=new_name)
     return {}
 
 
 def delete_application(services: CodeDeployServices, params: Params) -> Result:
-    services.applications.delete(valid_application_name(optional_string(params, "applicationName")))
+    name = valid_application_name(optional_string(params, "applicationName"))
+    # Its revisions and groups go first: a retry after a failure part-way still finds the
+    # application.
+    services.revisions.forget_application(name)
+    services.deployment_groups.delete_all_of_application(name)
+    services.applications.delete(name)
     return {}
 
 

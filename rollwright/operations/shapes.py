@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollwright.applications import Applications
+from rollwright.deployment_configs import DeploymentConfigs
+from rollwright.deployment_groups import DeploymentGroups
+from rollwright.on_premises_instances import OnPremisesInstances
+from rollwright.resource_tags import ResourceTags
+from rollwright.revisions import ApplicationRevisions
 
 Params = Mapping[str, Any]
 Result = dict[str, Any]
@@ -17,6 +22,11 @@ class CodeDeployServices:
     """The domain services the operations call, wired to their stores by the api function."""
 
     applications: Applications
+    revisions: ApplicationRevisions
+    on_premises_instances: OnPremisesInstances
+    deployment_configs: DeploymentConfigs
+    deployment_groups: DeploymentGroups
+    resource_tags: ResourceTags
 
 
 Operation = Callable[[CodeDeployServices, Params], Result]

@@ -13,10 +13,10 @@ import pytest
 from functions.api import handler as api
 from rollwright import cbor
 from rollwright.applications import Applications
-from rollwright.operations.shapes import CodeDeployServices
 from tests.fakes.api_gateway import CALLER_ARN, proxy_event
 from tests.fakes.application_store import InMemoryApplicationStore
 from tests.fakes.lambda_context import FakeLambdaContext
+from tests.fakes.services import in_memory_services
 
 CBOR_PATH = "/service/CodeDeploy_20141006/operation/"
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
@@ -26,7 +26,8 @@ NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
 def store(monkeypatch: pytest.MonkeyPatch) -> InMemoryApplicationStore:
     store = InMemoryApplicationStore()
     applications = Applications(store, clock=lambda: NOW, new_id=lambda: "app-id")
-    monkeypatch.setattr(api, "services", lambda: CodeDeployServices(applications=applications))
+    served = in_memory_services(applications)
+    monkeypatch.setattr(api, "services", lambda _function_arn: served)
     return store
 
 

@@ -12,9 +12,9 @@ from functions.api import handler as api
 from rollwright import cli
 from rollwright.applications import Applications
 from rollwright.client import codedeploy_client
-from rollwright.operations.shapes import CodeDeployServices
 from tests.fakes.api_gateway import InProcessApiGateway
 from tests.fakes.application_store import InMemoryApplicationStore
+from tests.fakes.services import in_memory_services
 
 URL = ["--api-url", "https://abc123.execute-api.us-east-1.amazonaws.com/v1"]
 
@@ -26,7 +26,8 @@ def api_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
         clock=lambda: datetime(2026, 11, 27, tzinfo=UTC),
         new_id=lambda: "app-id",
     )
-    monkeypatch.setattr(api, "services", lambda: CodeDeployServices(applications=applications))
+    served = in_memory_services(applications)
+    monkeypatch.setattr(api, "services", lambda _function_arn: served)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
     gateway = InProcessApiGateway(api.handler)

@@ -10,10 +10,10 @@ import pytest
 from functions.api import handler as api
 from rollwright.applications import Applications
 from rollwright.client import codedeploy_client
-from rollwright.operations.shapes import CodeDeployServices
 from rollwright.protocols import WireProtocol
 from tests.fakes.api_gateway import InProcessApiGateway
 from tests.fakes.application_store import InMemoryApplicationStore
+from tests.fakes.services import in_memory_services
 
 API_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/v1"
 CREDENTIALS = {"aws_access_key_id": "AKIDEXAMPLE", "aws_secret_access_key": "secret"}
@@ -25,7 +25,8 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> InProcessApiGateway:
     applications = Applications(
         InMemoryApplicationStore(), clock=lambda: NOW, new_id=lambda: "app-id"
     )
-    monkeypatch.setattr(api, "services", lambda: CodeDeployServices(applications=applications))
+    served = in_memory_services(applications)
+    monkeypatch.setattr(api, "services", lambda _function_arn: served)
     return InProcessApiGateway(api.handler)
 
 

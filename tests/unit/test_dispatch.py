@@ -19,8 +19,8 @@ from rollwright.errors import (
     SerializationException,
     UnknownOperationException,
 )
-from rollwright.operations.shapes import CodeDeployServices
 from tests.fakes.application_store import InMemoryApplicationStore
+from tests.fakes.services import in_memory_services
 
 MODEL = botocore.session.get_session().get_service_model("codedeploy")
 NOW = datetime(2026, 11, 27, 22, 0, tzinfo=UTC)
@@ -42,7 +42,7 @@ def test_every_dispatched_operation_is_a_codedeploy_operation() -> None:
 
 def test_an_operation_not_served_is_unknown(applications: Applications) -> None:
     with pytest.raises(UnknownOperationException, match="CreateDeployment"):
-        dispatch("CreateDeployment", {}, CodeDeployServices(applications))
+        dispatch("CreateDeployment", {}, in_memory_services(applications))
 
 
 def _members(shape: Any, value: Any) -> None:
@@ -66,7 +66,7 @@ def test_results_use_only_members_of_the_output_shapes(applications: Application
         ("DeleteApplication", {"applicationName": "store"}),
     ]
     for operation, params in calls:
-        result = dispatch(operation, params, CodeDeployServices(applications))
+        result = dispatch(operation, params, in_memory_services(applications))
         output = MODEL.operation_model(operation).output_shape
         if output is None:
             assert result == {}
@@ -75,9 +75,9 @@ def test_results_use_only_members_of_the_output_shapes(applications: Application
 
 
 def test_get_application_answers_an_application_info(applications: Applications) -> None:
-    dispatch("CreateApplication", {"applicationName": "shop"}, CodeDeployServices(applications))
+    dispatch("CreateApplication", {"applicationName": "shop"}, in_memory_services(applications))
     assert dispatch(
-        "GetApplication", {"applicationName": "shop"}, CodeDeployServices(applications)
+        "GetApplication", {"applicationName": "shop"}, in_memory_services(applications)
     ) == {
         "application": {
             "applicationId": "app-id",
@@ -127,11 +127,11 @@ def test_bad_input_is_refused_and_changes_nothing(
     error: type[CodeDeployError],
 ) -> None:
     # Given one application
-    dispatch("CreateApplication", {"applicationName": "shop"}, CodeDeployServices(applications))
+    dispatch("CreateApplication", {"applicationName": "shop"}, in_memory_services(applications))
     before, writes = store.snapshot(), store.writes
     # When a bad request arrives, Then it is refused with the exception name
     with pytest.raises(error):
-        dispatch(operation, params, CodeDeployServices(applications))
+        dispatch(operation, params, in_memory_services(applications))
     # And nothing was written
     assert store.snapshot() == before
     assert store.writes == writes
@@ -139,6 +139,6 @@ def test_bad_input_is_refused_and_changes_nothing(
 
 def test_unknown_members_are_ignored(applications: Applications) -> None:
     result = dispatch(
-        "CreateApplication", {"applicationName": "s", "extra": 1}, CodeDeployServices(applications)
+        "CreateApplication", {"applicationName": "s", "extra": 1}, in_memory_services(applications)
     )
     assert result == {"applicationId": "app-id"}

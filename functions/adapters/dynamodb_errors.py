@@ -1,0 +1,34 @@
+"""DynamoDB ``ClientError``s as the domain sees them: throttling becomes CodeDeploy's
+``ThrottlingException``; anything unexpected is re-raised unchanged (an internal failure)."""
+
+from __future__ import annotations
+
+from botocore.exceptions import ClientError
+
+from rollwright.errors import ThrottlingException
+
+_THROTTLED = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+}
+
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def cancellation_reasons(error: ClientError) -> list[str]:
+    """The per-item reasons of a cancelled transaction, in the order of its items."""
+    return [str(r.get("Code", "")) for r in error.response.get("CancellationReasons", [])]
+
+
+def throttled_or_raise(error: ClientError) -> ThrottlingException:
+    """The ThrottlingException for a throttled request; re-raises any other error."""
+    if error_code(error) in _THROTTLED:
+        return ThrottlingException("The request was throttled; retry it.")
+    raise error
+
+
+def throttled() -> ThrottlingException:
+    return ThrottlingException("The request was throttled; retry it.")

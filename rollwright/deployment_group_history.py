@@ -1,0 +1,50 @@
+"""What deployments leave on their deployment group: the target revision and the last deployments.
+
+Deployments (a later issue) record each deployment they create or finish through
+``DeploymentGroups.record_deployment``; GetDeploymentGroup returns these members only once set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.revision_locations import RevisionLocation
+
+
+@dataclass(frozen=True)
+class LastDeployment:
+    """CodeDeploy's ``LastDeploymentInfo``."""
+
+    deployment_id: str
+    status: DeploymentStatus
+    create_time: datetime
+    end_time: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentGroupHistory:
+    target_revision: RevisionLocation | None = None
+    last_successful_deployment: LastDeployment | None = None
+    last_attempted_deployment: LastDeployment | None = None
+
+    def with_deployment(
+        self, deployment: LastDeployment, revision: RevisionLocation | None
+    ) -> DeploymentGroupHistory:
+        """The history after ``deployment`` is recorded.
+
+        The latest-created deployment is the last attempted one, so a late report about an older
+        deployment changes nothing; a succeeded deployment also becomes the last successful one
+        and its revision the group's target revision (the revision new instances get).
+        """
+        attempted = self.last_attempted_deployment
+        if attempted is not None and attempted.create_time > deployment.create_time:
+            return self
+        if deployment.status is not DeploymentStatus.SUCCEEDED:
+            return DeploymentGroupHistory(
+                self.target_revision, self.last_successful_deployment, deployment
+            )
+        return DeploymentGroupHistory(
+            revision if revision is not None else self.target_revision, deployment, deployment
+        )

@@ -1,0 +1,60 @@
+"""Every domain service of the api function, on in-memory stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from rollwright.account_region import AccountRegion
+from rollwright.applications import Applications
+from rollwright.deployment_configs import DeploymentConfigs
+from rollwright.deployment_groups import DeploymentGroups
+from rollwright.on_premises_instances import OnPremisesInstances
+from rollwright.operations.shapes import CodeDeployServices
+from rollwright.predefined_deployment_configs import PREDEFINED_DEPLOYMENT_CONFIGS
+from rollwright.resource_tags import ResourceTags
+from rollwright.revisions import ApplicationRevisions
+from tests.fakes.application_store import InMemoryApplicationStore
+from tests.fakes.application_tag_store import InMemoryApplicationTagStore
+from tests.fakes.deployment_config_store import InMemoryDeploymentConfigStore
+from tests.fakes.deployment_group_store import InMemoryDeploymentGroupStore
+from tests.fakes.on_premises_instance_store import InMemoryOnPremisesInstanceStore
+from tests.fakes.revision_store import InMemoryRevisionStore
+
+ACCOUNT_REGION = AccountRegion("aws", "us-east-1", "123456789012")
+
+
+def in_memory_services(
+    applications: Applications | None = None,
+    *,
+    application_store: InMemoryApplicationStore | None = None,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> CodeDeployServices:
+    """Services over fresh in-memory stores. A test that holds its own ``applications`` passes
+    it, and its store as ``application_store`` when application tags must see it too."""
+    counter = iter(range(10**9))
+
+    def new_id() -> str:
+        return f"id-{next(counter)}"
+
+    application_store = application_store or InMemoryApplicationStore()
+    applications = applications or Applications(application_store, clock=clock, new_id=new_id)
+    config_store = InMemoryDeploymentConfigStore()
+    configs = DeploymentConfigs(
+        config_store, PREDEFINED_DEPLOYMENT_CONFIGS, clock=clock, new_id=new_id
+    )
+    groups = DeploymentGroups(
+        InMemoryDeploymentGroupStore(config_store), applications, configs, new_id=new_id
+    )
+    return CodeDeployServices(
+        applications=applications,
+        revisions=ApplicationRevisions(InMemoryRevisionStore(), applications, clock=clock),
+        on_premises_instances=OnPremisesInstances(
+            InMemoryOnPremisesInstanceStore(), account_region=ACCOUNT_REGION, clock=clock
+        ),
+        deployment_configs=configs,
+        deployment_groups=groups,
+        resource_tags=ResourceTags(
+            ACCOUNT_REGION, InMemoryApplicationTagStore(application_store), groups
+        ),
+    )
