@@ -2,7 +2,9 @@
 
 ``ongoing-deployment/<commandId>.json`` names the event in flight (written before an event starts,
 removed when its end is recorded); ``completed-commands/<commandId>.json`` holds a finished
-command's end reports. SQS delivers at least once and agents restart: a completed command is never
+command's end reports; ``paused-commands/<commandId>.json`` the end reports of a command whose
+segment a warm shutdown stopped between two events, so its redelivery resumes after them. SQS
+delivers at least once and agents restart: a completed command is never
 run again (its reports are sent again instead), and an event found in flight at start-up was cut
 short by a crash, which CodeDeploy reports as a failure.
 """
@@ -63,6 +65,26 @@ class CommandJournal:
         }
         self._root.write_atomically(self._completed_path(command_id), json.dumps(document))
         self._ongoing_path(command_id).unlink(missing_ok=True)
+        self._paused_path(command_id).unlink(missing_ok=True)
+
+    def paused(self, command_id: str) -> tuple[EventReport, ...]:
+        """The end reports of the events a paused command already ran; () if it never paused."""
+        record = self._paused_path(command_id)
+        if not record.is_file():
+            return ()
+        try:
+            document = json.loads(record.read_text())
+            return tuple(read_event_report(report) for report in document["reports"])
+        except (ValueError, KeyError, TypeError, InvalidAgentMessageError):
+            record.unlink(missing_ok=True)  # unreadable: the segment runs again from its start
+            return ()
+
+    def record_paused(self, command_id: str, reports: tuple[EventReport, ...]) -> None:
+        document = {
+            "commandId": command_id,
+            "reports": [event_report_document(report) for report in reports],
+        }
+        self._root.write_atomically(self._paused_path(command_id), json.dumps(document))
 
     def record_started(self, event: EventInFlight) -> None:
         document = {
@@ -115,6 +137,9 @@ class CommandJournal:
 
     def _completed_path(self, command_id: str) -> Path:
         return self._root.completed_directory / f"{_file_name(command_id)}.json"
+
+    def _paused_path(self, command_id: str) -> Path:
+        return self._root.paused_directory / f"{_file_name(command_id)}.json"
 
     def _ongoing_path(self, command_id: str) -> Path:
         return self._root.ongoing_directory / f"{_file_name(command_id)}.json"

@@ -9,8 +9,9 @@ never run twice). While a command runs, three background actions accompany it: e
 message's visibility, heartbeats, and flushing hook output to CloudWatch Logs. While idle the agent
 makes one call at a time, the long poll, and nothing else.
 
-Shutdown: the first SIGTERM or SIGINT is warm: no new command is taken and the running one is
-finished; a poll still waiting is abandoned (a command it brings back is released to the queue).
+Shutdown: the first SIGTERM or SIGINT is warm: no new command is taken and the running event is
+finished; the executor then pauses the command before its next event and the message is released,
+so the restarted agent resumes the segment where it stopped; a poll still waiting is abandoned (a command it brings back is released to the queue).
 A second signal, or ``shutdown_grace_seconds`` after the first, is cold: ``ColdShutdown`` unwinds
 the running event at once, and the next start reports it Failed (executor.recover).
 """
@@ -184,7 +185,7 @@ class AgentDaemon:
                 PeriodicAction("heartbeat", self._heartbeat_interval, self._send_heartbeat),
                 PeriodicAction("log-flush", self._log_flush_interval, self._log_shipper.flush),
             ):
-                outcome = self._executor.execute(command, self._event_reporter())
+                outcome = self._executor.execute(command, self._event_reporter(), self._stop)
         except Exception:
             # A defect, not a failed event (those come back as an outcome). The message is left
             # to come back after its visibility timeout, when the journal settles the command.
@@ -194,6 +195,12 @@ class AgentDaemon:
         finally:
             self._command, self._event = None, None
             self._log_shipper.flush()
+        if outcome.paused:
+            # Shutting down between two events: the rest of the segment runs after the restart,
+            # when the message comes back (now, not after its visibility timeout).
+            logger.info("command %s paused for shutdown", command.command_id)
+            self._poller.release(received)
+            return
         logger.info(
             "command %s %s%s",
             command.command_id,

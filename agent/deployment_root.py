@@ -30,6 +30,7 @@ DEFAULT_MAX_REVISIONS = 5
 INSTRUCTIONS = "deployment-instructions"
 ONGOING = "ongoing-deployment"
 COMPLETED = "completed-commands"
+PAUSED = "paused-commands"
 _RESERVED_NAMES = frozenset({INSTRUCTIONS, ONGOING, COMPLETED, "deployment-logs"})
 # Identifiers become directory names: allow what CodeDeploy's ids and UUIDs use, nothing that
 # could climb out of the root.
@@ -154,6 +155,10 @@ class DeploymentRoot:
     @property
     def completed_directory(self) -> Path:
         return self.path / COMPLETED
+
+    @property
+    def paused_directory(self) -> Path:
+        return self.path / PAUSED
 
     def write_atomically(self, path: Path, text: str) -> None:
         """Readers see the old file or the new one, never half of one, even after a crash."""

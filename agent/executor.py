@@ -13,6 +13,7 @@ reported Failed (UnknownError) by ``recover`` or by the redelivered command, nev
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -53,6 +54,7 @@ class CommandOutcome:
     reports: tuple[EventReport, ...]  # one end report per event that ran, in order
     skipped: tuple[LifecycleEvent, ...] = ()  # not run because an earlier event failed
     duplicate: bool = False  # the command had already run here; nothing ran again
+    paused: bool = False  # a stop came between two events; the rest runs when it is redelivered
 
     @property
     def failure(self) -> EventReport | None:
@@ -91,9 +93,12 @@ class Executor:
             LifecycleEvent.INSTALL: self._install,
         }
 
-    def execute(self, command: HostCommand, reporter: EventReporter) -> CommandOutcome:
+    def execute(
+        self, command: HostCommand, reporter: EventReporter, stop: threading.Event | None = None
+    ) -> CommandOutcome:
+        """Run the command's segment; when ``stop`` is set, pause before the next event."""
         return self.execute_deployment(
-            Deployment.from_command(command), command.lifecycle_events, reporter
+            Deployment.from_command(command), command.lifecycle_events, reporter, stop
         )
 
     def execute_deployment(
@@ -101,6 +106,7 @@ class Executor:
         deployment: Deployment,
         events: Sequence[LifecycleEvent],
         reporter: EventReporter,
+        stop: threading.Event | None = None,
     ) -> CommandOutcome:
         command_id = deployment.command_id
         recorded = self._journal.completed(command_id)
@@ -114,8 +120,14 @@ class Executor:
             return CommandOutcome(
                 command_id, (*interrupted.earlier_reports, report), duplicate=True
             )
-        ended: list[EventReport] = []
+        # A redelivered command that a warm shutdown paused resumes after the events it ran.
+        ended = list(self._journal.paused(command_id))
         for index, event in enumerate(events):
+            if index < len(ended):
+                continue
+            if stop is not None and stop.is_set():
+                self._journal.record_paused(command_id, tuple(ended))
+                return CommandOutcome(command_id, tuple(ended), paused=True)
             report = self._run_event(deployment, event, tuple(ended), reporter)
             ended.append(report)
             if report.outcome is EventOutcome.FAILED:

@@ -289,6 +289,34 @@ def test_a_warm_shutdown_mid_command_finishes_it_before_exiting(slow_host):
     assert host.exit_status == 0
 
 
+def test_a_warm_shutdown_between_events_releases_the_rest_of_the_segment(slow_host):
+    # Given a daemon running the slow BeforeInstall of a segment that goes on to AfterInstall
+    host = slow_host
+    host.thread.start()
+    host.send(
+        a_host_command(
+            events=(*EVENTS, LifecycleEvent.AFTER_INSTALL, LifecycleEvent.APPLICATION_START)
+        )
+    )
+    host.wait_for(
+        lambda: (
+            ("BeforeInstall", "InProgress")
+            in [(r["lifecycleEvent"], r["outcome"]) for r in host.reports()]
+        )
+    )
+    # When it is asked to shut down
+    host.daemon.request_shutdown()
+    host.thread.join(timeout=10)
+    # Then the running event finished, nothing after it ran, and the message went back to the
+    # queue at once for the restarted agent to resume
+    assert _ends(host.reports()) == [
+        ("DownloadBundle", "Succeeded"),
+        ("BeforeInstall", "Succeeded"),
+    ]
+    assert queue_depth(host.sqs, host.queue_url) == (1, 0)
+    assert host.exit_status == 0
+
+
 def test_a_command_arriving_after_shutdown_began_is_left_on_the_queue(host):
     host.thread.start()
     host.wait_for(

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -318,3 +319,39 @@ def _agent_running(root: Path, bundle: Path) -> subprocess.Popen[bytes]:
         """
     )
     return subprocess.Popen([sys.executable, "-c", program], cwd=REPOSITORY, stderr=subprocess.PIPE)
+
+
+def test_a_stop_pauses_the_segment_between_events_and_redelivery_resumes_it(
+    tmp_path: Path,
+) -> None:
+    # Given a revision whose ApplicationStart records that it ran, and a stop that is asked for
+    # while BeforeInstall runs
+    log = tmp_path / "hooks.log"
+    bundle = stop_and_start_bundle(tmp_path / "bundle", log, "v1")
+    executor = an_executor(tmp_path / "root")
+    deployment = a_deployment(bundle)
+    stop = threading.Event()
+
+    class StoppingReporter(RecordingReporter):
+        def report(self, report) -> None:
+            super().report(report)
+            if report.lifecycle_event is LifecycleEvent.BEFORE_INSTALL:
+                stop.set()
+
+    first = StoppingReporter()
+    # When the segment runs
+    paused = executor.execute_deployment(deployment, FULL_DEPLOYMENT, first, stop)
+    # Then it ran through BeforeInstall, ran nothing after it, and says it paused
+    assert paused.paused
+    assert first.ends()[-1].lifecycle_event is LifecycleEvent.BEFORE_INSTALL
+    assert not log.exists()
+    # When the command comes again after the restart
+    second = RecordingReporter()
+    resumed = executor.execute_deployment(deployment, FULL_DEPLOYMENT, second)
+    # Then only the events after BeforeInstall run, and the command completes
+    assert resumed.succeeded
+    assert not resumed.paused
+    assert [r.lifecycle_event for r in second.ends()] == list(
+        FULL_DEPLOYMENT[FULL_DEPLOYMENT.index(LifecycleEvent.BEFORE_INSTALL) + 1 :]
+    )
+    assert log.read_text() == "start v1\n"
