@@ -116,11 +116,13 @@ class ControlPlaneStack(Stack):
 
         self._grant_state(state, (api, agent, workflow, alarm))
         self._grant_workflows(workflows, api=api, agent=agent, alarm=alarm)
-        accept_wildcards(
-            api.role,
-            [artifacts.grant_revision_reads(api.role)],
-            reason="Revisions are any object (and version) of the artifacts bucket.",
-        )
+        for reader in (api.role, hosts.host_role):
+            # Hosts download the revisions they deploy (DownloadBundle) with their own session.
+            accept_wildcards(
+                reader,
+                [artifacts.grant_revision_reads(reader)],
+                reason="Revisions are any object (and version) of the artifacts bucket.",
+            )
         agent_logs.log_group.grant_write(agent.role)
         for function in (api, workflow):
             accept_wildcards(
@@ -141,6 +143,7 @@ class ControlPlaneStack(Stack):
             "ArtifactsBucketName": artifacts.bucket.bucket_name,
             "AgentLogGroupName": agent_log_group_name,
             "HostPolicyArn": hosts.host_policy.managed_policy_arn,
+            "HostRoleArn": hosts.host_role.role_arn,
         }
         for name, value in outputs.items():
             CfnOutput(self, name, value=value)

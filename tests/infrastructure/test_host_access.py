@@ -83,6 +83,24 @@ def test_host_role_carries_the_host_policy(synthesized: SynthesizedStack) -> Non
     assert role["Properties"]["ManagedPolicyArns"] == [{"Ref": policy}]
 
 
+def test_host_role_may_read_revisions_from_the_artifacts_bucket_only(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the host role's inline policy
+    role = synthesized.logical_id_of("AWS::IAM::Role", "HostAccessHostRole")
+    (policy,) = [
+        resource
+        for resource in synthesized.template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role} in resource["Properties"]["Roles"]
+    ]
+    # When reading its statements
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    # Then it reads objects (and versions) of the artifacts bucket, nothing else
+    bucket = synthesized.logical_id_of("AWS::S3::Bucket", "ArtifactsBucket")
+    assert sorted(statement["Action"]) == ["s3:GetObject", "s3:GetObjectVersion"]
+    assert _text(statement["Resource"]) == f"<{bucket}.Arn>/*"
+
+
 def test_on_premises_hosts_may_only_claim_their_own_host_tag(
     synthesized: SynthesizedStack,
 ) -> None:

@@ -6,7 +6,7 @@ from tests.infrastructure.conftest import SynthesizedStack
 
 
 def test_stack_outputs_are_exactly_the_contract(synthesized: SynthesizedStack) -> None:
-    # Given the synthesized stack / When listing its outputs / Then they are the eight contract ones
+    # Given the synthesized stack / When listing its outputs / Then they are the contract's
     assert sorted(synthesized.template.to_json()["Outputs"]) == sorted(
         [
             "ApiUrl",
@@ -17,6 +17,7 @@ def test_stack_outputs_are_exactly_the_contract(synthesized: SynthesizedStack) -
             "ArtifactsBucketName",
             "AgentLogGroupName",
             "HostPolicyArn",
+            "HostRoleArn",
         ]
     )
 
