@@ -39,6 +39,8 @@ _THROTTLED = {
     "RequestLimitExceeded",
 }
 _UNPROCESSED_RETRIES = 5
+# A rename that keeps losing to tag changes gives up and asks the caller to retry.
+RENAME_ATTEMPTS = 3
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -161,6 +163,28 @@ class DynamoApplicationStore:
         return names
 
     def rename(self, application: Application, new_name: str) -> None:
+        """Move the item to ``new_name`` in one transaction.
+
+        The delete is conditional on the application id AND on the tags read, so a TagResource
+        that lands between the read and the rename is not lost: the rename reads again and retries.
+        """
+        for _ in range(RENAME_ATTEMPTS):
+            reasons = self._try_rename(application, new_name)
+            if not reasons:
+                return
+            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+                raise application_already_exists(new_name)
+            if reasons[0] != "ConditionalCheckFailed":
+                break
+            current = self.find(application.name)
+            if current is None or current.application_id != application.application_id:
+                raise application_does_not_exist(application.name)
+            application = current  # its tags changed meanwhile: rename what is there now
+        raise ThrottlingException("The rename conflicted with other changes; retry it.")
+
+    def _try_rename(self, application: Application, new_name: str) -> list[str]:
+        """The per-item cancellation reasons, or [] when the rename was written."""
+        renamed = application_item(application.renamed(new_name))
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -168,14 +192,17 @@ class DynamoApplicationStore:
                         "Delete": {
                             "TableName": self._table,
                             "Key": application_key(application.name),
-                            "ConditionExpression": "application_id = :id",
-                            "ExpressionAttributeValues": {":id": {"S": application.application_id}},
+                            "ConditionExpression": "application_id = :id AND tags = :tags",
+                            "ExpressionAttributeValues": {
+                                ":id": {"S": application.application_id},
+                                ":tags": renamed["tags"],
+                            },
                         }
                     },
                     {
                         "Put": {
                             "TableName": self._table,
-                            "Item": application_item(application.renamed(new_name)),
+                            "Item": renamed,
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
@@ -184,14 +211,8 @@ class DynamoApplicationStore:
         except ClientError as error:
             if _error_code(error) != "TransactionCanceledException":
                 raise _throttled_or_raise(error) from error
-            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
-            if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-                raise application_already_exists(new_name) from None
-            if reasons and reasons[0] == "ConditionalCheckFailed":
-                raise application_does_not_exist(application.name) from None
-            raise ThrottlingException(
-                "The rename conflicted with another change; retry it."
-            ) from error
+            return [str(r.get("Code", "")) for r in error.response.get("CancellationReasons", [])]
+        return []
 
     def remove(self, name: str) -> None:
         try:

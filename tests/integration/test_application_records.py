@@ -95,6 +95,29 @@ def test_rename_onto_a_taken_name_fails_and_changes_nothing(
     assert store.find("taken") == application("taken", "id-taken")
 
 
+def test_rename_keeps_tags_changed_after_the_application_was_read(
+    store: DynamoApplicationStore, dynamodb: Any
+) -> None:
+    # Given "old" was read with its team tag, and then its tags were changed
+    read = application("old")
+    store.add(read)
+    dynamodb.update_item(
+        TableName=TABLE_NAME,
+        Key=application_key("old"),
+        UpdateExpression="SET tags = :tags",
+        ExpressionAttributeValues={
+            ":tags": {"L": [{"M": {"key": {"S": "team"}, "value": {"S": "checkout"}}}]}
+        },
+    )
+    # When the stale read is renamed
+    store.rename(read, "new")
+    # Then the renamed application has the tags as they are now, not as they were read
+    renamed = store.find("new")
+    assert renamed is not None
+    assert renamed.tags == (Tag("team", "checkout"),)
+    assert store.find("old") is None
+
+
 def test_rename_of_an_application_replaced_meanwhile_fails(
     store: DynamoApplicationStore,
 ) -> None:
