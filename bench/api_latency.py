@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
 from bench.context import BenchContext
+from bench.latency import measure_latency
 from bench.report import ScenarioResult
-from devstack.request_counts import RequestCounts
 
-WARMUP_CALLS = 5
-MEASURED_CALLS = 200
 LISTED_APPLICATIONS = 30
 
 
@@ -29,33 +26,9 @@ def run(context: BenchContext) -> ScenarioResult:
             "ListApplications": codedeploy.list_applications,
         }
         for operation, call in operations.items():
-            _measure(result, operation, call, accounting)
+            measure_latency(result, operation, call, accounting)
     finally:
         for name in names:
             codedeploy.delete_application(applicationName=name)
     result.details["applications_listed"] = LISTED_APPLICATIONS
     return result
-
-
-def _measure(
-    result: ScenarioResult,
-    operation: str,
-    call: Callable[[], Any],
-    accounting: RequestCounts,
-) -> None:
-    for _ in range(WARMUP_CALLS):
-        call()
-    accounting.reset()
-    latencies_ms = []
-    for _ in range(MEASURED_CALLS):
-        started = time.perf_counter()
-        call()
-        latencies_ms.append((time.perf_counter() - started) * 1000)
-    counts = accounting.read()
-    percentiles = statistics.quantiles(latencies_ms, n=100, method="inclusive")
-    result.add(operation, "p50", percentiles[49], "ms")
-    result.add(operation, "p99", percentiles[98], "ms")
-    result.add(operation, "calls", MEASURED_CALLS, "calls")
-    for key, count in sorted(counts.items()):
-        result.add(operation, f"requests {key}", count / MEASURED_CALLS, "per call")
-    result.details[operation] = {"aws_requests": dict(counts), "calls": MEASURED_CALLS}

@@ -8,8 +8,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from bench.api_latency import _measure
 from bench.context import BenchContext
+from bench.latency import measure_latency
 from bench.report import ScenarioResult
 
 REGISTERED_REVISIONS = 250
@@ -37,7 +37,7 @@ def run(context: BenchContext) -> ScenarioResult:
             ),
         }
         for operation, call in operations.items():
-            _measure(result, operation, call, accounting)
+            measure_latency(result, operation, call, accounting)
     finally:
         codedeploy.delete_application(applicationName=application)
     result.details["revisions_registered"] = REGISTERED_REVISIONS
