@@ -153,11 +153,13 @@ def valid_application_names(names: Sequence[str | None] | None) -> list[str]:
     """The names of a batch request, checked and without repeats, in the order given."""
     if not names:
         raise ApplicationNameRequiredException("At least one application name is required.")
-    if len(names) > BATCH_GET_LIMIT:
+    # Each name's length and pattern (the model's) before the batch limit (CodeDeploy's).
+    checked = [valid_application_name(name) for name in names]
+    if len(checked) > BATCH_GET_LIMIT:
         raise BatchLimitExceededException(
             f"At most {BATCH_GET_LIMIT} application names can be given, got {len(names)}."
         )
-    return list(dict.fromkeys(valid_application_name(name) for name in names))
+    return list(dict.fromkeys(checked))
 
 
 def encode_next_token(last_name: str) -> str:

@@ -25,6 +25,7 @@ from rollwright.errors import (
     InvalidTrafficRoutingConfigurationException,
     InvalidZonalDeploymentConfigurationException,
 )
+from rollwright.model_constraints import optional_enum
 
 FLEET_PERCENT_MAX = 99
 TRAFFIC_PERCENTAGE_RANGE = range(1, 100)
@@ -57,6 +58,32 @@ class ZonalConfigInput:
     first_zone_monitor_duration_seconds: int | None
     monitor_duration_seconds: int | None
     minimum_healthy_hosts_per_zone: MinimumHealthyHostsInput | None
+
+
+def check_definition_enums(
+    minimum_healthy_hosts: MinimumHealthyHostsInput | None,
+    traffic_routing: TrafficRoutingInput | None,
+    zonal: ZonalConfigInput | None,
+) -> None:
+    """The model's constraints in a definition's members: each ``type`` given is one of its enum
+    (the rest of ``valid_definition`` is CodeDeploy's rules)."""
+    per_zone = None if zonal is None else zonal.minimum_healthy_hosts_per_zone
+    for hosts, error in (
+        (minimum_healthy_hosts, InvalidMinimumHealthyHostValueException),
+        (per_zone, InvalidZonalDeploymentConfigurationException),
+    ):
+        if hosts is not None and hosts.type is not None and hosts.type not in _SETTABLE_TYPES:
+            raise error(
+                f"The minimum healthy hosts type {hosts.type!r} is not valid: use HOST_COUNT or "
+                "FLEET_PERCENT."
+            )
+    if traffic_routing is not None:
+        optional_enum(
+            TrafficRoutingType,
+            traffic_routing.type,
+            InvalidTrafficRoutingConfigurationException,
+            "traffic routing type",
+        )
 
 
 def valid_definition(

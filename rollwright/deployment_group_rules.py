@@ -186,14 +186,15 @@ def _check_triggers(triggers: Sequence[TriggerConfig]) -> None:
         raise TriggerTargetsLimitExceededException(
             f"A deployment group has at most {MAX_TRIGGERS} triggers, got {len(triggers)}."
         )
+    for trigger in triggers:
+        if not 1 <= len(trigger.name) <= NAME_MAX_LENGTH:
+            raise InvalidTriggerConfigException(
+                f"A trigger name is required, 1 to {NAME_MAX_LENGTH} characters long."
+            )
     names = [trigger.name for trigger in triggers]
     if len(set(names)) != len(names):
         raise InvalidTriggerConfigException("A trigger name is given more than once.")
     for trigger in triggers:
-        if not 1 <= len(trigger.name) <= NAME_MAX_LENGTH:
-            raise InvalidTriggerConfigException(
-                f"A trigger name must be 1 to {NAME_MAX_LENGTH} characters long."
-            )
         if not _SNS_TOPIC_ARN.fullmatch(trigger.target_arn):
             raise InvalidTriggerConfigException(
                 f"The target of trigger {trigger.name!r} is not an SNS topic ARN: "

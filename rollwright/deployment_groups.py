@@ -144,11 +144,13 @@ def valid_deployment_group_names(names: Sequence[str | None] | None) -> list[str
         raise DeploymentGroupNameRequiredException(
             "At least one deployment group name is required."
         )
-    if len(names) > BATCH_GET_LIMIT:
+    # Each name's length and pattern (the model's) before the batch limit (CodeDeploy's).
+    checked = [valid_deployment_group_name(name) for name in names]
+    if len(checked) > BATCH_GET_LIMIT:
         raise BatchLimitExceededException(
             f"At most {BATCH_GET_LIMIT} deployment group names can be given, got {len(names)}."
         )
-    return list(dict.fromkeys(valid_deployment_group_name(name) for name in names))
+    return list(dict.fromkeys(checked))
 
 
 def default_settings(platform: ComputePlatform, service_role_arn: str) -> DeploymentGroupSettings:

@@ -30,6 +30,7 @@ from rollwright.errors import (
     TagRequiredException,
 )
 from rollwright.host_ids import HOST_ID_MAX_LENGTH
+from rollwright.model_constraints import optional_enum
 
 INSTANCE_NAME_MAX_LENGTH = HOST_ID_MAX_LENGTH
 _INSTANCE_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]+")
@@ -183,19 +184,22 @@ def valid_registration_status(value: str | None) -> RegistrationStatus | None:
         ) from None
 
 
+def valid_tag_filter_type(kind: str | None) -> TagFilterType | None:
+    """A tag filter's Type, the model's enum; the model leaves it optional."""
+    return optional_enum(TagFilterType, kind, InvalidTagFilterException, "tag filter type")
+
+
 def valid_tag_filters(
-    filters: Sequence[tuple[str | None, str | None, str | None]] | None,
+    filters: Sequence[tuple[str | None, str | None, TagFilterType | None]],
 ) -> tuple[TagFilter, ...]:
-    """(Key, Value, Type) triples; a filter names what its type compares, and nothing else."""
+    """(Key, Value, Type) triples whose Type is read (``valid_tag_filter_type``); a filter has a
+    Type and names what its type compares, and nothing else."""
     checked: list[TagFilter] = []
-    for key, value, kind in filters or ():
-        try:
-            filter_type = TagFilterType(kind or "")
-        except ValueError:
+    for key, value, filter_type in filters:
+        if filter_type is None:
             raise InvalidTagFilterException(
-                f"The tag filter type {kind!r} is not valid: use KEY_ONLY, VALUE_ONLY or "
-                "KEY_AND_VALUE."
-            ) from None
+                "A tag filter needs a Type: KEY_ONLY, VALUE_ONLY or KEY_AND_VALUE."
+            )
         needs_key = filter_type is not TagFilterType.VALUE_ONLY
         needs_value = filter_type is not TagFilterType.KEY_ONLY
         if needs_key and not key:

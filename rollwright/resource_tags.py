@@ -34,6 +34,8 @@ from rollwright.errors import (
     ThrottlingException,
 )
 
+# The model's bound on a resource ARN (the Arn shape: 1 to 1011 characters).
+ARN_MAX_LENGTH = 1011
 # An update that keeps losing races is answered as throttled, for the caller to retry later.
 WRITE_ATTEMPTS = 3
 _ARN = re.compile(
@@ -82,9 +84,20 @@ class ApplicationTagStore(Protocol):
         or the application is not ``current``'s (deleted, renamed or re-created)."""
 
 
-def resource_of(arn: str | None, scope: AccountRegion) -> TaggableResource:
+def valid_resource_arn(arn: str | None) -> str:
+    """The model's constraints on ``ResourceArn``: required, 1 to ARN_MAX_LENGTH characters."""
     if not arn:
         raise ResourceArnRequiredException("The resource ARN is required.")
+    if len(arn) > ARN_MAX_LENGTH:
+        raise InvalidArnException(
+            f"The resource ARN is {len(arn)} characters long; the limit is {ARN_MAX_LENGTH}."
+        )
+    return arn
+
+
+def resource_of(arn: str | None, scope: AccountRegion) -> TaggableResource:
+    """The resource ``arn`` names, by CodeDeploy's rules (after ``valid_resource_arn``)."""
+    arn = valid_resource_arn(arn)
     match = _ARN.fullmatch(arn)
     if match is None:
         raise InvalidArnException(f"{arn!r} is not an ARN.")

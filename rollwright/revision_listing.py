@@ -105,13 +105,17 @@ def valid_list_query(
     s3_key_prefix: str | None,
     deployed: str | None,
 ) -> RevisionQuery:
+    # The model's enums first, then CodeDeploy's rules on the S3 filters.
+    checked_sort_by = _valid_sort_by(sort_by)
+    checked_sort_order = _valid_sort_order(sort_order)
+    checked_deployed = _valid_deployed_filter(deployed)
     return RevisionQuery(
-        sort_by=_valid_sort_by(sort_by),
-        sort_order=_valid_sort_order(sort_order),
+        sort_by=checked_sort_by,
+        sort_order=checked_sort_order,
         revision_filter=RevisionFilter(
             s3_bucket=_valid_bucket_filter(s3_bucket, s3_key_prefix),
             s3_key_prefix=_valid_key_prefix_filter(s3_key_prefix),
-            deployed=_valid_deployed_filter(deployed),
+            deployed=checked_deployed,
         ),
     )
 

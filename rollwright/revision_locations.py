@@ -18,6 +18,7 @@ from enum import StrEnum
 
 from rollwright.applications import ComputePlatform
 from rollwright.errors import InvalidRevisionException, RevisionRequiredException
+from rollwright.model_constraints import optional_enum
 
 S3_KEY_MAX_LENGTH = 1024
 S3_VERSION_MAX_LENGTH = 1024
@@ -138,6 +139,16 @@ class RevisionRequest:
     s3_location_given: bool = False
     github_location_given: bool = False
     text_given: bool = False
+
+
+def check_revision_enums(request: RevisionRequest) -> None:
+    """The model's constraints on a ``RevisionLocation``: its two enums, when given (the rest of
+    ``valid_revision`` is CodeDeploy's rules)."""
+    for kind, value, what in (
+        (RevisionType, request.revision_type, "revision type"),
+        (BundleType, request.bundle_type, "bundle type"),
+    ):
+        optional_enum(kind, value, InvalidRevisionException, what)
 
 
 def valid_revision(request: RevisionRequest | None, *, content_required: bool) -> RevisionLocation:

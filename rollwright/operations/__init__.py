@@ -1,8 +1,10 @@
 """CodeDeploy's operations, one module per resource; each module exports its ``OPERATIONS``.
 
 Each operation turns the request members into checked values (so bad input fails before anything
-is written) and returns a result in the member names of the operation's output shape in botocore's
-CodeDeploy model; timestamps stay ``datetime`` for the protocol to encode.
+is written), in two phases: the model's constraints on every member first, required members first
+of all, then CodeDeploy's rules (``rollwright.model_constraints``). It returns a result in the
+member names of the operation's output shape in botocore's CodeDeploy model; timestamps stay
+``datetime`` for the protocol to encode.
 """
 
 from __future__ import annotations

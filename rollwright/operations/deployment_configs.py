@@ -4,14 +4,16 @@ ListDeploymentConfigs, DeleteDeploymentConfig."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from rollwright.applications import valid_compute_platform
+from rollwright.applications import ComputePlatform, valid_compute_platform
 from rollwright.deployment_config_rules import (
     MinimumHealthyHostsInput,
     TrafficRoutingInput,
     TrafficShiftInput,
     ZonalConfigInput,
+    check_definition_enums,
     valid_definition,
 )
 from rollwright.deployment_configs import (
@@ -23,8 +25,13 @@ from rollwright.deployment_configs import (
     valid_custom_deployment_config_name,
     valid_deployment_config_name,
 )
+from rollwright.errors import DeploymentConfigNameRequiredException
+from rollwright.model_constraints import check_required
 from rollwright.operations.shapes import CodeDeployServices, Operation, Params, Result
 from rollwright.request_members import optional_integer, optional_string, optional_structure
+
+# The model's required member of the operations that take one, with its exception.
+_CONFIG_NAME = {"deploymentConfigName": DeploymentConfigNameRequiredException}
 
 
 def _minimum_healthy_hosts_input(params: Params, member: str) -> MinimumHealthyHostsInput | None:
@@ -121,14 +128,37 @@ def definition_members(definition: DeploymentConfigDefinition) -> Result:
     return members
 
 
-def read_definition(members: Params) -> DeploymentConfigDefinition:
-    """A custom definition from CreateDeploymentConfig members, checked by CodeDeploy's rules."""
-    return valid_definition(
-        valid_compute_platform(optional_string(members, "computePlatform")),
-        _minimum_healthy_hosts_input(members, "minimumHealthyHosts"),
-        _traffic_routing_input(members),
-        _zonal_config_input(members),
+@dataclass(frozen=True)
+class DefinitionInput:
+    """A definition's members as the request carried them, checked against the model only."""
+
+    platform: ComputePlatform
+    minimum_healthy_hosts: MinimumHealthyHostsInput | None
+    traffic_routing: TrafficRoutingInput | None
+    zonal: ZonalConfigInput | None
+
+
+def _definition_input(members: Params) -> DefinitionInput:
+    given = DefinitionInput(
+        platform=valid_compute_platform(optional_string(members, "computePlatform")),
+        minimum_healthy_hosts=_minimum_healthy_hosts_input(members, "minimumHealthyHosts"),
+        traffic_routing=_traffic_routing_input(members),
+        zonal=_zonal_config_input(members),
     )
+    check_definition_enums(given.minimum_healthy_hosts, given.traffic_routing, given.zonal)
+    return given
+
+
+def _valid_definition(given: DefinitionInput) -> DeploymentConfigDefinition:
+    return valid_definition(
+        given.platform, given.minimum_healthy_hosts, given.traffic_routing, given.zonal
+    )
+
+
+def read_definition(members: Params) -> DeploymentConfigDefinition:
+    """A custom definition from CreateDeploymentConfig members, checked against the model, then
+    by CodeDeploy's rules."""
+    return _valid_definition(_definition_input(members))
 
 
 def deployment_config_info(config: DeploymentConfig) -> Result:
@@ -142,12 +172,18 @@ def deployment_config_info(config: DeploymentConfig) -> Result:
 
 
 def create_deployment_config(services: CodeDeployServices, params: Params) -> Result:
-    name = valid_custom_deployment_config_name(optional_string(params, "deploymentConfigName"))
-    created = services.deployment_configs.create(name=name, definition=read_definition(params))
+    # The model first (the name's required, length and pattern; the definition's enums), then
+    # CodeDeploy's rules (the reserved prefix, the definition's values).
+    check_required(params, _CONFIG_NAME)
+    name = valid_deployment_config_name(optional_string(params, "deploymentConfigName"))
+    given = _definition_input(params)
+    name = valid_custom_deployment_config_name(name)
+    created = services.deployment_configs.create(name=name, definition=_valid_definition(given))
     return {"deploymentConfigId": created.deployment_config_id}
 
 
 def get_deployment_config(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _CONFIG_NAME)
     name = valid_deployment_config_name(optional_string(params, "deploymentConfigName"))
     return {"deploymentConfigInfo": deployment_config_info(services.deployment_configs.get(name))}
 
@@ -161,6 +197,7 @@ def list_deployment_configs(services: CodeDeployServices, params: Params) -> Res
 
 
 def delete_deployment_config(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _CONFIG_NAME)
     name = valid_deployment_config_name(optional_string(params, "deploymentConfigName"))
     services.deployment_configs.delete(name)
     return {}

@@ -1,17 +1,19 @@
 """A deployment group's configurable members read from CodeDeploy's request shape.
 
 ``read_changes`` reads the members of a CreateDeploymentGroup or UpdateDeploymentGroup request
-(types and enums; ``deployment_group_rules`` checks the values); ``read_settings`` reads settings
-stored in the same shape (``deployment_group_shapes.settings_members``). An enum value outside the
-model is the exception of its member.
+and checks the model's constraints on them (the deployment configuration name's length and
+pattern, every enum, the list of Auto Scaling processes), each with its member's exception; nothing
+else: ``deployment_group_rules`` checks CodeDeploy's rules on the values once every member has
+passed the model (``rollwright.model_constraints``). ``read_settings`` reads settings stored in
+the same shape (``deployment_group_shapes.settings_members``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
+from rollwright.deployment_configs import valid_deployment_config_name
 from rollwright.deployment_group_settings import (
     AlarmConfiguration,
     AutoRollbackConfiguration,
@@ -40,19 +42,17 @@ from rollwright.deployment_group_settings import (
 )
 from rollwright.errors import (
     CodeDeployError,
-    InvalidAlarmConfigException,
     InvalidAutoRollbackConfigException,
     InvalidAutoScalingGroupProcessToSuspendException,
     InvalidBlueGreenDeploymentConfigurationException,
+    InvalidDeploymentConfigNameException,
     InvalidDeploymentStyleException,
     InvalidEC2TagException,
-    InvalidECSServiceException,
     InvalidInputException,
-    InvalidLoadBalancerInfoException,
     InvalidTagException,
-    InvalidTargetGroupPairException,
     InvalidTriggerConfigException,
 )
+from rollwright.model_constraints import check_length, enum_value
 from rollwright.request_members import (
     optional_boolean,
     optional_integer,
@@ -63,27 +63,14 @@ from rollwright.request_members import (
 )
 
 Members = Mapping[str, Any]
-_Enum = TypeVar("_Enum", bound=StrEnum)
+# The model's bound on ec2DeploymentOptions.autoScalingGroupProcessesToSuspend.
+MAX_PROCESSES_TO_SUSPEND = 4
 
 
-def _enum(kind: type[_Enum], value: str | None, error: type[CodeDeployError], what: str) -> _Enum:
-    try:
-        return kind(value or "")
-    except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise error(f"The {what} {value!r} is not valid: use one of {allowed}.") from None
-
-
-def _required(value: str | None, error: type[CodeDeployError], what: str) -> str:
-    if value is None:
-        raise error(f"The {what} is required.")
-    return value
-
-
-def _names(
-    structures: list[Members] | None, error: type[CodeDeployError], what: str
-) -> tuple[str, ...]:
-    return tuple(_required(optional_string(s, "name"), error, what) for s in structures or ())
+def _names(structures: list[Members] | None) -> tuple[str, ...]:
+    # A name the model leaves optional but CodeDeploy needs is read as empty, for the rules
+    # (deployment_group_rules) to refuse after every member's model constraints are checked.
+    return tuple(optional_string(s, "name") or "" for s in structures or ())
 
 
 # --- reading ------------------------------------------------------------------------------------
@@ -94,7 +81,9 @@ def read_changes(params: Members) -> DeploymentGroupChanges:
     on_premises_set = optional_structure(params, "onPremisesTagSet")
     ec2_options = optional_structure(params, "ec2DeploymentOptions")
     return DeploymentGroupChanges(
-        deployment_config_name=optional_string(params, "deploymentConfigName"),
+        deployment_config_name=_deployment_config_name(
+            optional_string(params, "deploymentConfigName")
+        ),
         service_role_arn=optional_string(params, "serviceRoleArn"),
         deployment_style=_deployment_style(optional_structure(params, "deploymentStyle")),
         ec2_tag_filters=_tag_filters(
@@ -117,7 +106,7 @@ def read_changes(params: Members) -> DeploymentGroupChanges:
         ),
         outdated_instances_strategy=None
         if (strategy := optional_string(params, "outdatedInstancesStrategy")) is None
-        else _enum(
+        else enum_value(
             OutdatedInstancesStrategy, strategy, InvalidInputException, "outdatedInstancesStrategy"
         ),
         blue_green_configuration=_blue_green(
@@ -127,16 +116,7 @@ def read_changes(params: Members) -> DeploymentGroupChanges:
         ecs_services=_ecs_services(optional_structures(params, "ecsServices")),
         auto_scaling_group_processes_to_suspend=None
         if ec2_options is None
-        else tuple(
-            _enum(
-                AutoScalingGroupProcess,
-                process,
-                InvalidAutoScalingGroupProcessToSuspendException,
-                "Auto Scaling process",
-            )
-            for process in optional_string_list(ec2_options, "autoScalingGroupProcessesToSuspend")
-            or ()
-        ),
+        else _processes_to_suspend(ec2_options),
         termination_hook_enabled=optional_boolean(params, "terminationHookEnabled"),
     )
 
@@ -156,6 +136,33 @@ def read_settings(members: Members) -> DeploymentGroupSettings:
         deployment_style=changes.deployment_style,
     )
     return changes.applied_to(base)
+
+
+def _deployment_config_name(name: str | None) -> str | None:
+    """The name's length and pattern; both group operations model InvalidDeploymentConfigName
+    but not DeploymentConfigNameRequired, so an empty name is invalid rather than missing."""
+    if name is None:
+        return None
+    if name == "":
+        raise InvalidDeploymentConfigNameException(
+            "The deployment configuration name cannot be empty."
+        )
+    return valid_deployment_config_name(name)
+
+
+def _processes_to_suspend(ec2_options: Members) -> tuple[AutoScalingGroupProcess, ...]:
+    error = InvalidAutoScalingGroupProcessToSuspendException
+    processes = optional_string_list(ec2_options, "autoScalingGroupProcessesToSuspend") or []
+    check_length(
+        processes,
+        maximum=MAX_PROCESSES_TO_SUSPEND,
+        error=error,
+        what="autoScalingGroupProcessesToSuspend",
+    )
+    return tuple(
+        enum_value(AutoScalingGroupProcess, process, error, "Auto Scaling process")
+        for process in processes
+    )
 
 
 def _optional_tuple(values: list[str] | None) -> tuple[str, ...] | None:
@@ -181,7 +188,7 @@ def _tag_filters(
                 else TagFilterType.KEY_ONLY
             )
         else:
-            kind = _enum(TagFilterType, given_type, error, "tag filter type")
+            kind = enum_value(TagFilterType, given_type, error, "tag filter type")
         filters.append(TagFilter(key, value, kind))
     return tuple(filters)
 
@@ -205,7 +212,9 @@ def _deployment_style(structure: Members | None) -> DeploymentStyle | None:
     kind = (
         DeploymentType.IN_PLACE
         if given_type is None
-        else _enum(DeploymentType, given_type, InvalidDeploymentStyleException, "deployment type")
+        else enum_value(
+            DeploymentType, given_type, InvalidDeploymentStyleException, "deployment type"
+        )
     )
     # An option left out is the one the type implies: blue/green reroutes traffic.
     option = (
@@ -215,7 +224,7 @@ def _deployment_style(structure: Members | None) -> DeploymentStyle | None:
             else DeploymentOption.WITHOUT_TRAFFIC_CONTROL
         )
         if given_option is None
-        else _enum(
+        else enum_value(
             DeploymentOption, given_option, InvalidDeploymentStyleException, "deployment option"
         )
     )
@@ -227,17 +236,11 @@ def _triggers(structures: list[Members] | None) -> tuple[TriggerConfig, ...] | N
         return None
     return tuple(
         TriggerConfig(
-            name=_required(
-                optional_string(s, "triggerName"), InvalidTriggerConfigException, "trigger name"
-            ),
-            target_arn=_required(
-                optional_string(s, "triggerTargetArn"),
-                InvalidTriggerConfigException,
-                "trigger target ARN",
-            ),
+            name=optional_string(s, "triggerName") or "",
+            target_arn=optional_string(s, "triggerTargetArn") or "",
             events=tuple(
                 dict.fromkeys(
-                    _enum(TriggerEventType, e, InvalidTriggerConfigException, "trigger event")
+                    enum_value(TriggerEventType, e, InvalidTriggerConfigException, "trigger event")
                     for e in optional_string_list(s, "triggerEvents") or ()
                 )
             ),
@@ -252,9 +255,7 @@ def _alarms(structure: Members | None) -> AlarmConfiguration | None:
     return AlarmConfiguration(
         enabled=bool(optional_boolean(structure, "enabled")),
         ignore_poll_alarm_failure=bool(optional_boolean(structure, "ignorePollAlarmFailure")),
-        alarm_names=_names(
-            optional_structures(structure, "alarms"), InvalidAlarmConfigException, "alarm name"
-        ),
+        alarm_names=_names(optional_structures(structure, "alarms")),
     )
 
 
@@ -264,7 +265,7 @@ def _auto_rollback(structure: Members | None) -> AutoRollbackConfiguration | Non
     return AutoRollbackConfiguration(
         enabled=bool(optional_boolean(structure, "enabled")),
         events=tuple(
-            _enum(AutoRollbackEvent, e, InvalidAutoRollbackConfigException, "rollback event")
+            enum_value(AutoRollbackEvent, e, InvalidAutoRollbackConfigException, "rollback event")
             for e in optional_string_list(structure, "events") or ()
         ),
     )
@@ -283,7 +284,7 @@ def _blue_green(structure: Members | None) -> BlueGreenConfiguration | None:
         else BlueInstanceTermination(
             action=None
             if (action := optional_string(termination, "action")) is None
-            else _enum(InstanceAction, action, error, "blue instance action"),
+            else enum_value(InstanceAction, action, error, "blue instance action"),
             termination_wait_minutes=optional_integer(termination, "terminationWaitTimeInMinutes"),
         ),
         deployment_ready=None
@@ -291,30 +292,25 @@ def _blue_green(structure: Members | None) -> BlueGreenConfiguration | None:
         else DeploymentReadyOption(
             action_on_timeout=None
             if (timeout := optional_string(ready, "actionOnTimeout")) is None
-            else _enum(DeploymentReadyAction, timeout, error, "action on timeout"),
+            else enum_value(DeploymentReadyAction, timeout, error, "action on timeout"),
             wait_time_minutes=optional_integer(ready, "waitTimeInMinutes"),
         ),
         green_fleet_provisioning=None
         if green is None or (provisioning := optional_string(green, "action")) is None
-        else _enum(GreenFleetProvisioningAction, provisioning, error, "green fleet action"),
+        else enum_value(GreenFleetProvisioningAction, provisioning, error, "green fleet action"),
     )
 
 
 def _load_balancer_info(structure: Members | None) -> LoadBalancerInfo | None:
     if structure is None:
         return None
-    error = InvalidLoadBalancerInfoException
     pairs = []
     for pair in optional_structures(structure, "targetGroupPairInfoList") or ():
         prod = optional_structure(pair, "prodTrafficRoute") or {}
         test = optional_structure(pair, "testTrafficRoute")
         pairs.append(
             TargetGroupPair(
-                target_groups=_names(
-                    optional_structures(pair, "targetGroups"),
-                    InvalidTargetGroupPairException,
-                    "target group name",
-                ),
+                target_groups=_names(optional_structures(pair, "targetGroups")),
                 prod_listener_arns=tuple(optional_string_list(prod, "listenerArns") or ()),
                 test_listener_arns=None
                 if test is None
@@ -322,10 +318,8 @@ def _load_balancer_info(structure: Members | None) -> LoadBalancerInfo | None:
             )
         )
     return LoadBalancerInfo(
-        elb_names=_names(optional_structures(structure, "elbInfoList"), error, "load balancer"),
-        target_group_names=_names(
-            optional_structures(structure, "targetGroupInfoList"), error, "target group name"
-        ),
+        elb_names=_names(optional_structures(structure, "elbInfoList")),
+        target_group_names=_names(optional_structures(structure, "targetGroupInfoList")),
         target_group_pairs=tuple(pairs),
     )
 
@@ -333,11 +327,10 @@ def _load_balancer_info(structure: Members | None) -> LoadBalancerInfo | None:
 def _ecs_services(structures: list[Members] | None) -> tuple[EcsService, ...] | None:
     if structures is None:
         return None
-    error = InvalidECSServiceException
     return tuple(
         EcsService(
-            cluster_name=_required(optional_string(s, "clusterName"), error, "ECS cluster name"),
-            service_name=_required(optional_string(s, "serviceName"), error, "ECS service name"),
+            cluster_name=optional_string(s, "clusterName") or "",
+            service_name=optional_string(s, "serviceName") or "",
         )
         for s in structures
     )

@@ -11,7 +11,13 @@ from rollwright.deployment_groups import (
     valid_deployment_group_name,
     valid_deployment_group_names,
 )
-from rollwright.errors import InvalidRoleException
+from rollwright.errors import (
+    ApplicationNameRequiredException,
+    DeploymentGroupNameRequiredException,
+    InvalidRoleException,
+    RoleRequiredException,
+)
+from rollwright.model_constraints import check_required
 from rollwright.operations.deployment_group_members import read_changes
 from rollwright.operations.deployment_group_shapes import settings_members
 from rollwright.operations.revisions import revision_location
@@ -64,23 +70,35 @@ def deployment_group_info(group: DeploymentGroup, application_name: str) -> Resu
     }
 
 
+# The model's required members of each operation, each with its exception.
+_APPLICATION_AND_GROUP = {
+    "applicationName": ApplicationNameRequiredException,
+    "deploymentGroupName": DeploymentGroupNameRequiredException,
+}
+
+
 def create_deployment_group(services: CodeDeployServices, params: Params) -> Result:
+    # The model first (required members, then every member's constraints), then CodeDeploy's
+    # rules: a broken constraint is answered whatever the rules would say of the other members.
+    check_required(params, {**_APPLICATION_AND_GROUP, "serviceRoleArn": RoleRequiredException})
     application_name = valid_application_name(optional_string(params, "applicationName"))
     name = valid_deployment_group_name(optional_string(params, "deploymentGroupName"))
-    role = valid_service_role_arn(optional_string(params, "serviceRoleArn"))
+    changes = read_changes(params)
     raw_tags = optional_structure_list(params, "tags", string_members=("Key", "Value")) or []
+    role = valid_service_role_arn(changes.service_role_arn)
     tags = valid_tags([Tag(tag["Key"] or "", tag["Value"] or "") for tag in raw_tags])
     created = services.deployment_groups.create(
         application_name=application_name,
         name=name,
         service_role_arn=role,
-        changes=read_changes(params),
+        changes=changes,
         tags=tags,
     )
     return {"deploymentGroupId": created.deployment_group_id}
 
 
 def get_deployment_group(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _APPLICATION_AND_GROUP)
     application_name = valid_application_name(optional_string(params, "applicationName"))
     name = valid_deployment_group_name(optional_string(params, "deploymentGroupName"))
     group = services.deployment_groups.get(application_name, name)
@@ -88,6 +106,13 @@ def get_deployment_group(services: CodeDeployServices, params: Params) -> Result
 
 
 def batch_get_deployment_groups(services: CodeDeployServices, params: Params) -> Result:
+    check_required(
+        params,
+        {
+            "applicationName": ApplicationNameRequiredException,
+            "deploymentGroupNames": DeploymentGroupNameRequiredException,
+        },
+    )
     application_name = valid_application_name(optional_string(params, "applicationName"))
     names = valid_deployment_group_names(optional_string_list(params, "deploymentGroupNames"))
     batch = services.deployment_groups.batch_get(application_name, names)
@@ -103,6 +128,7 @@ def batch_get_deployment_groups(services: CodeDeployServices, params: Params) ->
 
 
 def list_deployment_groups(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, {"applicationName": ApplicationNameRequiredException})
     application_name = valid_application_name(optional_string(params, "applicationName"))
     page = services.deployment_groups.page(application_name, optional_string(params, "nextToken"))
     result: Result = {"applicationName": application_name, "deploymentGroups": list(page.names)}
@@ -112,6 +138,14 @@ def list_deployment_groups(services: CodeDeployServices, params: Params) -> Resu
 
 
 def update_deployment_group(services: CodeDeployServices, params: Params) -> Result:
+    # The model first, then CodeDeploy's rules (see create_deployment_group).
+    check_required(
+        params,
+        {
+            "applicationName": ApplicationNameRequiredException,
+            "currentDeploymentGroupName": DeploymentGroupNameRequiredException,
+        },
+    )
     application_name = valid_application_name(optional_string(params, "applicationName"))
     name = valid_deployment_group_name(optional_string(params, "currentDeploymentGroupName"))
     given_new_name = optional_string(params, "newDeploymentGroupName")
@@ -128,6 +162,7 @@ def update_deployment_group(services: CodeDeployServices, params: Params) -> Res
 
 
 def delete_deployment_group(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _APPLICATION_AND_GROUP)
     application_name = valid_application_name(optional_string(params, "applicationName"))
     name = valid_deployment_group_name(optional_string(params, "deploymentGroupName"))
     services.deployment_groups.delete(application_name, name)

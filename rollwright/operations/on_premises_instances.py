@@ -4,12 +4,15 @@ AddTagsToOnPremisesInstances, RemoveTagsFromOnPremisesInstances."""
 
 from __future__ import annotations
 
+from rollwright.errors import InstanceNameRequiredException, TagRequiredException
+from rollwright.model_constraints import check_required
 from rollwright.on_premises_instances import InstanceQuery, OnPremisesInstance
 from rollwright.on_premises_rules import (
     valid_batch_get_names,
     valid_iam_identity,
     valid_instance_name,
     valid_registration_status,
+    valid_tag_filter_type,
     valid_tag_filters,
     valid_tagging_names,
     valid_tags,
@@ -20,6 +23,11 @@ from rollwright.request_members import (
     optional_string_list,
     optional_structure_list,
 )
+
+# The model's required members, each with its exception.
+_INSTANCE_NAME = {"instanceName": InstanceNameRequiredException}
+_INSTANCE_NAMES = {"instanceNames": InstanceNameRequiredException}
+_TAGGING = {"tags": TagRequiredException, **_INSTANCE_NAMES}
 
 
 def instance_info(instance: OnPremisesInstance) -> Result:
@@ -42,6 +50,8 @@ def _tags(params: Params) -> list[tuple[str | None, str | None]] | None:
 
 
 def register_on_premises_instance(services: CodeDeployServices, params: Params) -> Result:
+    # The model only requires the name; everything else below is CodeDeploy's rules.
+    check_required(params, _INSTANCE_NAME)
     name = valid_instance_name(optional_string(params, "instanceName"))
     identity = valid_iam_identity(
         user_arn=optional_string(params, "iamUserArn"),
@@ -52,6 +62,7 @@ def register_on_premises_instance(services: CodeDeployServices, params: Params) 
 
 
 def deregister_on_premises_instance(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _INSTANCE_NAME)
     services.on_premises_instances.deregister(
         valid_instance_name(optional_string(params, "instanceName"))
     )
@@ -59,30 +70,26 @@ def deregister_on_premises_instance(services: CodeDeployServices, params: Params
 
 
 def get_on_premises_instance(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _INSTANCE_NAME)
     name = valid_instance_name(optional_string(params, "instanceName"))
     return {"instanceInfo": instance_info(services.on_premises_instances.get(name))}
 
 
 def batch_get_on_premises_instances(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _INSTANCE_NAMES)
     names = valid_batch_get_names(optional_string_list(params, "instanceNames"))
     instances = services.on_premises_instances.batch_get(names)
     return {"instanceInfos": [instance_info(instance) for instance in instances]}
 
 
 def list_on_premises_instances(services: CodeDeployServices, params: Params) -> Result:
+    # The model's enums (the status's, every filter's Type) before CodeDeploy's filter rules.
+    status = valid_registration_status(optional_string(params, "registrationStatus"))
     raw_filters = optional_structure_list(
         params, "tagFilters", string_members=("Key", "Value", "Type")
     )
-    query = InstanceQuery(
-        registration_status=valid_registration_status(
-            optional_string(params, "registrationStatus")
-        ),
-        tag_filters=valid_tag_filters(
-            None
-            if raw_filters is None
-            else [(f["Key"], f["Value"], f["Type"]) for f in raw_filters]
-        ),
-    )
+    filters = [(f["Key"], f["Value"], valid_tag_filter_type(f["Type"])) for f in raw_filters or ()]
+    query = InstanceQuery(registration_status=status, tag_filters=valid_tag_filters(filters))
     page = services.on_premises_instances.page(query, optional_string(params, "nextToken"))
     result: Result = {"instanceNames": list(page.names)}
     if page.next_token is not None:
@@ -91,6 +98,8 @@ def list_on_premises_instances(services: CodeDeployServices, params: Params) -> 
 
 
 def add_tags_to_on_premises_instances(services: CodeDeployServices, params: Params) -> Result:
+    # The model only requires both members; the tags' and names' values are CodeDeploy's rules.
+    check_required(params, _TAGGING)
     tags = valid_tags(_tags(params), values_required=True)
     names = valid_tagging_names(optional_string_list(params, "instanceNames"))
     services.on_premises_instances.add_tags(names, tags)
@@ -98,6 +107,7 @@ def add_tags_to_on_premises_instances(services: CodeDeployServices, params: Para
 
 
 def remove_tags_from_on_premises_instances(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _TAGGING)
     tags = valid_tags(_tags(params), values_required=False)
     names = valid_tagging_names(optional_string_list(params, "instanceNames"))
     services.on_premises_instances.remove_tags(names, tags)

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from rollwright.applications import valid_application_name
+from rollwright.errors import ApplicationNameRequiredException, RevisionRequiredException
+from rollwright.model_constraints import check_required
 from rollwright.operations.shapes import CodeDeployServices, Operation, Params, Result
 from rollwright.request_members import optional_string, optional_structure, optional_structures
 from rollwright.revision_listing import valid_list_query
@@ -17,9 +19,16 @@ from rollwright.revision_locations import (
     RevisionRequest,
     RevisionType,
     S3Location,
+    check_revision_enums,
     valid_revision,
 )
 from rollwright.revisions import ApplicationRevision, valid_description, valid_revision_batch
+
+# The model's required members of most revision operations, each with its exception.
+_APPLICATION_AND_REVISION = {
+    "applicationName": ApplicationNameRequiredException,
+    "revision": RevisionRequiredException,
+}
 
 
 def revision_request(members: Mapping[str, Any] | None) -> RevisionRequest | None:
@@ -46,6 +55,15 @@ def revision_request(members: Mapping[str, Any] | None) -> RevisionRequest | Non
         github_location_given=github is not None,
         text_given=text is not None,
     )
+
+
+def _revision_request(members: Mapping[str, Any] | None) -> RevisionRequest:
+    """A required ``RevisionLocation``, read and checked against the model's enums."""
+    request = revision_request(members)
+    if request is None:
+        raise RevisionRequiredException("The revision is required.")
+    check_revision_enums(request)
+    return request
 
 
 def revision_location(location: RevisionLocation) -> Result:
@@ -94,21 +112,22 @@ def generic_revision_info(revision: ApplicationRevision) -> Result:
 
 
 def register_application_revision(services: CodeDeployServices, params: Params) -> Result:
+    # The model first (required members, the name, the revision's enums), then CodeDeploy's
+    # rules (the description's length, the revision's members): rollwright.model_constraints.
+    check_required(params, _APPLICATION_AND_REVISION)
     name = valid_application_name(optional_string(params, "applicationName"))
+    request = _revision_request(optional_structure(params, "revision"))
     description = valid_description(optional_string(params, "description"))
-    location = valid_revision(
-        revision_request(optional_structure(params, "revision")), content_required=True
-    )
+    location = valid_revision(request, content_required=True)
     services.revisions.register(application_name=name, location=location, description=description)
     return {}
 
 
 def get_application_revision(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, _APPLICATION_AND_REVISION)
     name = valid_application_name(optional_string(params, "applicationName"))
-    location = valid_revision(
-        revision_request(optional_structure(params, "revision")), content_required=False
-    )
-    revision = services.revisions.get(name, location)
+    request = _revision_request(optional_structure(params, "revision"))
+    revision = services.revisions.get(name, valid_revision(request, content_required=False))
     return {
         "applicationName": name,
         "revision": revision_location(revision.location),
@@ -117,12 +136,17 @@ def get_application_revision(services: CodeDeployServices, params: Params) -> Re
 
 
 def batch_get_application_revisions(services: CodeDeployServices, params: Params) -> Result:
+    check_required(
+        params,
+        {
+            "applicationName": ApplicationNameRequiredException,
+            "revisions": RevisionRequiredException,
+        },
+    )
     name = valid_application_name(optional_string(params, "applicationName"))
-    requested = optional_structures(params, "revisions")
+    requests = [_revision_request(r) for r in optional_structures(params, "revisions") or ()]
     locations = valid_revision_batch(
-        None
-        if requested is None
-        else [valid_revision(revision_request(r), content_required=False) for r in requested]
+        [valid_revision(request, content_required=False) for request in requests]
     )
     batch = services.revisions.batch_get(name, locations)
     result: Result = {
@@ -144,6 +168,7 @@ def batch_get_application_revisions(services: CodeDeployServices, params: Params
 
 
 def list_application_revisions(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, {"applicationName": ApplicationNameRequiredException})
     name = valid_application_name(optional_string(params, "applicationName"))
     query = valid_list_query(
         sort_by=optional_string(params, "sortBy"),

@@ -40,6 +40,7 @@ from rollwright.on_premises_rules import (
     valid_iam_identity,
     valid_instance_name,
     valid_registration_status,
+    valid_tag_filter_type,
     valid_tag_filters,
     valid_tagging_names,
     valid_tags,
@@ -146,14 +147,20 @@ def test_invalid_tags_to_add_are_refused(
     "filters",
     [
         [("k", None, None)],
-        [("k", None, "KEY")],
-        [(None, "v", "KEY_ONLY")],
-        [("k", None, "VALUE_ONLY")],
+        [(None, "v", TagFilterType.KEY_ONLY)],
+        [("k", None, TagFilterType.VALUE_ONLY)],
     ],
 )
-def test_an_invalid_tag_filter_is_refused(filters: list[tuple[str | None, ...]]) -> None:
+def test_an_invalid_tag_filter_is_refused(
+    filters: list[tuple[str | None, str | None, TagFilterType | None]],
+) -> None:
     with pytest.raises(InvalidTagFilterException):
-        valid_tag_filters(filters)  # type: ignore[arg-type]
+        valid_tag_filters(filters)
+
+
+def test_a_tag_filter_type_outside_the_model_is_refused() -> None:
+    with pytest.raises(InvalidTagFilterException):
+        valid_tag_filter_type("KEY")
 
 
 def test_an_unknown_registration_status_is_refused() -> None:
