@@ -12,8 +12,9 @@ makes one call at a time, the long poll, and nothing else.
 Shutdown: the first SIGTERM or SIGINT is warm: no new command is taken and the running event is
 finished; the executor then pauses the command before its next event and the message is released,
 so the restarted agent resumes the segment where it stopped; a poll still waiting is abandoned (a
-command it brings back is released to the queue). A second signal, or ``shutdown_grace_seconds`` after the first, is cold: ``ColdShutdown`` unwinds
-the running event at once, and the next start reports it Failed (executor.recover).
+command it brings back is released to the queue). A second signal, or ``shutdown_grace_seconds``
+after the first, is cold: ``ColdShutdown`` unwinds the running event at once, and the next start
+reports it Failed (executor.recover).
 """
 
 from __future__ import annotations
