@@ -20,6 +20,7 @@ from typing import Protocol
 from rollwright.errors import (
     ApplicationAlreadyExistsException,
     ApplicationDoesNotExistException,
+    ApplicationLimitExceededException,
     ApplicationNameRequiredException,
     BatchLimitExceededException,
     InvalidApplicationNameException,
@@ -31,6 +32,8 @@ from rollwright.errors import (
 APPLICATION_NAME_MAX_LENGTH = 100
 _APPLICATION_NAME = re.compile(r"[A-Za-z0-9+=,.@_-]+")
 BATCH_GET_LIMIT = 100
+# CodeDeploy's quota of applications per account (and region).
+APPLICATION_LIMIT = 1000
 LIST_PAGE_SIZE = 100
 # AWS's general tag limits; CodeDeploy documents no stricter ones.
 MAX_TAGS = 50
@@ -75,7 +78,8 @@ class ApplicationStore(Protocol):
     """Persistence of applications, keyed by name."""
 
     def add(self, application: Application) -> None:
-        """Store a new application; ApplicationAlreadyExistsException if the name is taken."""
+        """Store a new application; ApplicationAlreadyExistsException if the name is taken,
+        ApplicationLimitExceededException if APPLICATION_LIMIT applications exist already."""
 
     def find(self, name: str) -> Application | None: ...
 
@@ -184,6 +188,12 @@ def decode_next_token(token: str) -> str:
 def application_does_not_exist(name: str) -> ApplicationDoesNotExistException:
     return ApplicationDoesNotExistException(
         f"The application {name} does not exist with the user or AWS account."
+    )
+
+
+def application_limit_exceeded() -> ApplicationLimitExceededException:
+    return ApplicationLimitExceededException(
+        f"An account may have at most {APPLICATION_LIMIT} applications; delete one first."
     )
 
 

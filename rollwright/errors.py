@@ -36,6 +36,10 @@ class ApplicationAlreadyExistsException(CodeDeployError):
     name = "ApplicationAlreadyExistsException"
 
 
+class ApplicationLimitExceededException(CodeDeployError):
+    name = "ApplicationLimitExceededException"
+
+
 class ApplicationDoesNotExistException(CodeDeployError):
     name = "ApplicationDoesNotExistException"
 

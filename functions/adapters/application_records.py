@@ -8,8 +8,11 @@ Item layout (one item per application)::
     create_time (N, epoch seconds, millisecond precision), linked_to_github (BOOL),
     github_account_name (S, optional), tags (L of M {key, value})
 
+    pk = APPLICATIONS            sk = COUNT        application_count (N, for the quota)
+
 Every write is conditional, so concurrent creates of one name cannot both succeed, and a rename is
-one transaction (delete the old item if unchanged + put the new one if the name is free).
+one transaction (delete the old item if unchanged + put the new one if the name is free). Create
+and delete change the count in the same transaction as the item.
 """
 
 from __future__ import annotations
@@ -21,23 +24,23 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from functions.adapters.dynamodb_errors import cancellation_reasons, error_code, throttled_or_raise
 from rollwright.applications import (
+    APPLICATION_LIMIT,
     Application,
     ComputePlatform,
     Tag,
     application_already_exists,
     application_does_not_exist,
+    application_limit_exceeded,
 )
 from rollwright.errors import ThrottlingException
 
 APPLICATION_SORT_KEY = "APPLICATION"
+# One counter item holds the number of applications, for CodeDeploy's quota.
+APPLICATION_COUNT_KEY = {"pk": {"S": "APPLICATIONS"}, "sk": {"S": "COUNT"}}
 APPLICATIONS_INDEX = "gsi1"
 APPLICATIONS_PARTITION = "APPLICATIONS"
-_THROTTLED = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-}
 _UNPROCESSED_RETRIES = 5
 # A rename that keeps losing to tag changes gives up and asks the caller to retry.
 RENAME_ATTEMPTS = 3
@@ -83,34 +86,37 @@ def application_from_item(item: dict[str, Any]) -> Application:
     )
 
 
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _throttled_or_raise(error: ClientError) -> ThrottlingException:
-    if _error_code(error) in _THROTTLED:
-        return ThrottlingException("The request was throttled; retry it.")
-    raise error
-
-
 class DynamoApplicationStore:
     """``rollwright.applications.ApplicationStore`` over the state table (a DynamoDB client)."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, limit: int = APPLICATION_LIMIT) -> None:
         self._client = client
         self._table = table_name
+        self._limit = limit
 
     def add(self, application: Application) -> None:
+        """Put the item and count it in one transaction, so neither the name nor the quota can
+        be taken twice under concurrent creates."""
         try:
-            self._client.put_item(
-                TableName=self._table,
-                Item=application_item(application),
-                ConditionExpression="attribute_not_exists(pk)",
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": application_item(application),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {"Update": self._count_update(+1, limit=self._limit)},
+                ]
             )
         except ClientError as error:
-            if _error_code(error) == "ConditionalCheckFailedException":
+            reasons = cancellation_reasons(error)
+            if reasons[:1] == ["ConditionalCheckFailed"]:
                 raise application_already_exists(application.name) from None
-            raise _throttled_or_raise(error) from error
+            if reasons[1:2] == ["ConditionalCheckFailed"]:
+                raise application_limit_exceeded() from None
+            raise throttled_or_raise(error) from error
 
     def find(self, name: str) -> Application | None:
         try:
@@ -118,7 +124,7 @@ class DynamoApplicationStore:
                 TableName=self._table, Key=application_key(name), ConsistentRead=True
             ).get("Item")
         except ClientError as error:
-            raise _throttled_or_raise(error) from error
+            raise throttled_or_raise(error) from error
         return None if item is None else application_from_item(item)
 
     def find_many(self, names: Sequence[str]) -> dict[str, Application]:
@@ -130,7 +136,7 @@ class DynamoApplicationStore:
             try:
                 response = self._client.batch_get_item(RequestItems=request)
             except ClientError as error:
-                raise _throttled_or_raise(error) from error
+                raise throttled_or_raise(error) from error
             for item in response.get("Responses", {}).get(self._table, []):
                 application = application_from_item(item)
                 found[application.name] = application
@@ -155,7 +161,7 @@ class DynamoApplicationStore:
             try:
                 response = self._client.query(**query, Limit=limit - len(names))
             except ClientError as error:
-                raise _throttled_or_raise(error) from error
+                raise throttled_or_raise(error) from error
             names.extend(item["gsi1sk"]["S"] for item in response.get("Items", []))
             if "LastEvaluatedKey" not in response:
                 break
@@ -209,13 +215,41 @@ class DynamoApplicationStore:
                 ]
             )
         except ClientError as error:
-            if _error_code(error) != "TransactionCanceledException":
-                raise _throttled_or_raise(error) from error
-            return [str(r.get("Code", "")) for r in error.response.get("CancellationReasons", [])]
+            if error_code(error) != "TransactionCanceledException":
+                raise throttled_or_raise(error) from error
+            return cancellation_reasons(error)
         return []
 
     def remove(self, name: str) -> None:
+        """Delete the item and uncount it together; a missing application is already removed."""
         try:
-            self._client.delete_item(TableName=self._table, Key=application_key(name))
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": application_key(name),
+                            "ConditionExpression": "attribute_exists(pk)",
+                        }
+                    },
+                    {"Update": self._count_update(-1)},
+                ]
+            )
         except ClientError as error:
-            raise _throttled_or_raise(error) from error
+            if cancellation_reasons(error)[:1] == ["ConditionalCheckFailed"]:
+                return
+            raise throttled_or_raise(error) from error
+
+    def _count_update(self, change: int, *, limit: int | None = None) -> dict[str, Any]:
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": APPLICATION_COUNT_KEY,
+            "UpdateExpression": "ADD application_count :change",
+            "ExpressionAttributeValues": {":change": {"N": str(change)}},
+        }
+        if limit is not None:
+            update["ConditionExpression"] = (
+                "attribute_not_exists(application_count) OR application_count < :limit"
+            )
+            update["ExpressionAttributeValues"][":limit"] = {"N": str(limit)}
+        return update

@@ -6,15 +6,18 @@ import threading
 from collections.abc import Sequence
 
 from rollwright.applications import (
+    APPLICATION_LIMIT,
     Application,
     application_already_exists,
     application_does_not_exist,
+    application_limit_exceeded,
 )
 
 
 class InMemoryApplicationStore:
-    def __init__(self) -> None:
+    def __init__(self, limit: int = APPLICATION_LIMIT) -> None:
         self._applications: dict[str, Application] = {}
+        self._limit = limit
         self._lock = threading.Lock()
         self.writes = 0
 
@@ -22,6 +25,8 @@ class InMemoryApplicationStore:
         with self._lock:
             if application.name in self._applications:
                 raise application_already_exists(application.name)
+            if len(self._applications) >= self._limit:
+                raise application_limit_exceeded()
             self._applications[application.name] = application
             self.writes += 1
 

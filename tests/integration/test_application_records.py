@@ -13,6 +13,7 @@ from rollwright.applications import Application, ComputePlatform, Tag
 from rollwright.errors import (
     ApplicationAlreadyExistsException,
     ApplicationDoesNotExistException,
+    ApplicationLimitExceededException,
     ThrottlingException,
 )
 from tests.integration.application_api import TABLE_NAME, dynamodb, store
@@ -153,3 +154,24 @@ def test_throttling_becomes_the_codedeploy_throttling_exception(dynamodb: Any) -
 def test_other_dynamodb_errors_are_not_disguised(dynamodb: Any) -> None:
     with pytest.raises(ClientError, match="ResourceNotFoundException"):
         DynamoApplicationStore(dynamodb, "no-such-table").find("shop")
+
+
+def test_creating_past_the_quota_is_refused_and_changes_nothing(dynamodb: Any) -> None:
+    # Given a store whose quota is two applications, both taken
+    store = DynamoApplicationStore(dynamodb, TABLE_NAME, limit=2)
+    store.add(application("a", "id-a"))
+    store.add(application("b", "id-b"))
+    # When a third is created, Then the quota refuses it
+    with pytest.raises(ApplicationLimitExceededException):
+        store.add(application("c", "id-c"))
+    assert store.find("c") is None
+
+
+def test_deleting_an_application_frees_its_place_in_the_quota(dynamodb: Any) -> None:
+    store = DynamoApplicationStore(dynamodb, TABLE_NAME, limit=1)
+    store.add(application("a", "id-a"))
+    store.remove("a")
+    store.remove("a")  # a second delete of the same name frees nothing more
+    store.add(application("b", "id-b"))
+    with pytest.raises(ApplicationLimitExceededException):
+        store.add(application("c", "id-c"))

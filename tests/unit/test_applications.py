@@ -10,6 +10,7 @@ from rollwright.applications import Application, Applications, ComputePlatform, 
 from rollwright.errors import (
     ApplicationAlreadyExistsException,
     ApplicationDoesNotExistException,
+    ApplicationLimitExceededException,
     InvalidNextTokenException,
 )
 from tests.fakes.application_store import InMemoryApplicationStore
@@ -49,6 +50,18 @@ def test_creating_a_taken_name_fails_and_keeps_the_first(applications: Applicati
     with pytest.raises(ApplicationAlreadyExistsException, match="shop"):
         applications.create(name="shop", compute_platform=ComputePlatform.ECS)
     assert applications.get("shop") == first
+
+
+def test_creating_past_the_quota_is_application_limit_exceeded() -> None:
+    # Given an account at its quota of applications
+    ids = iter(["id-1", "id-2"])
+    applications = Applications(
+        InMemoryApplicationStore(limit=1), clock=lambda: NOW, new_id=lambda: next(ids)
+    )
+    create(applications, "shop")
+    # When one more is created, Then the quota refuses it and names the limit
+    with pytest.raises(ApplicationLimitExceededException, match="at most 1000 applications"):
+        create(applications, "cart")
 
 
 def test_reading_a_missing_application_fails(applications: Applications) -> None:
