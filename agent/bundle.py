@@ -3,8 +3,10 @@
 Sources sit behind ``BundleSource``: S3 (a boto3 client passed in; version and eTag checked),
 GitHub (tarball/zipball at a commit, with retries) and, for local mode, a file on this host.
 Extraction uses only the standard library and refuses, before writing anything, every member that
-could land outside the archive: absolute paths, ``..``, links pointing out, device files. Failures
-raise ``BundleError`` and leave the previous ``deployment-archive`` untouched.
+could land outside the archive: absolute paths, ``..``, links pointing out, device files, and
+archives that would unpack to more than ``ExtractionLimits`` allow (a decompression bomb must not
+fill the host's disk). Failures raise ``BundleError`` and leave the previous
+``deployment-archive`` untouched.
 """
 
 from __future__ import annotations
@@ -30,6 +32,25 @@ from rollwright.appspec import AppSpec
 
 CHUNK_BYTES = 1024 * 1024
 STAGING = ".deployment-archive.partial"
+
+
+@dataclass(frozen=True)
+class ExtractionLimits:
+    """What one bundle may unpack to. The defaults are far above any real application bundle."""
+
+    max_bytes: int = 8 * 1024**3
+    max_members: int = 200_000
+
+    def check(self, sizes: Sequence[int]) -> None:
+        if len(sizes) > self.max_members:
+            raise BundleError(
+                f"the bundle holds {len(sizes)} entries, more than the {self.max_members} allowed"
+            )
+        total = sum(sizes)
+        if total > self.max_bytes:
+            raise BundleError(
+                f"the bundle unpacks to {total} bytes, more than the {self.max_bytes} allowed"
+            )
 
 
 class BundleError(Exception):
@@ -180,13 +201,18 @@ def download_bundle(
     return spec
 
 
-def extract(bundle: Path, bundle_type: BundleType, destination: Path) -> None:
+def extract(
+    bundle: Path,
+    bundle_type: BundleType,
+    destination: Path,
+    limits: ExtractionLimits = ExtractionLimits(),
+) -> None:
     destination.mkdir(mode=0o755, parents=True)
     try:
         if bundle_type is BundleType.ZIP:
-            _extract_zip(bundle, destination)
+            _extract_zip(bundle, destination, limits)
         else:
-            _extract_tar(bundle, destination)
+            _extract_tar(bundle, destination, limits)
     except (tarfile.TarError, zipfile.BadZipFile, zlib.error, EOFError, OSError) as error:
         raise BundleError(f"cannot unpack the {bundle_type.value} bundle: {error}") from error
 
@@ -214,9 +240,11 @@ def _stream(body: BinaryIO | Any, destination: Path) -> None:
             target.write(chunk)
 
 
-def _extract_tar(bundle: Path, destination: Path) -> None:
+def _extract_tar(bundle: Path, destination: Path, limits: ExtractionLimits) -> None:
     with tarfile.open(bundle, "r:*") as archive:
         members = archive.getmembers()
+        # A tar member's size is the exact length of its data, so the sum bounds what is written.
+        limits.check([member.size for member in members])
         for member in members:
             _check_name(member.name)
             if member.isdev():
@@ -229,10 +257,13 @@ def _extract_tar(bundle: Path, destination: Path) -> None:
         archive.extractall(destination, members=members, filter="tar")
 
 
-def _extract_zip(bundle: Path, destination: Path) -> None:
+def _extract_zip(bundle: Path, destination: Path, limits: ExtractionLimits) -> None:
     root = destination.resolve()
     with zipfile.ZipFile(bundle) as archive:
         members = archive.infolist()
+        # zipfile refuses a member whose data runs past its declared size (a lying header), so
+        # the declared sizes bound what is written.
+        limits.check([member.file_size for member in members])
         links: dict[str, str] = {}
         for member in members:
             _check_name(member.filename)

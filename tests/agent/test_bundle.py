@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import tarfile
 import threading
+import zipfile
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -12,7 +14,14 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from agent.bundle import BundleError, GitHubSettings, RevisionSources, download_bundle
+from agent.bundle import (
+    BundleError,
+    ExtractionLimits,
+    GitHubSettings,
+    RevisionSources,
+    download_bundle,
+    extract,
+)
 from agent.deployment import LocalRevision
 from agent.deployment_root import DeploymentRoot, RevisionDirectory
 from rollwright.agent_protocol import BundleType, GitHubRevision, S3Revision
@@ -267,3 +276,34 @@ def test_a_single_top_level_directory_named_like_its_child_is_stripped(
     # Then the directory's contents are the archive root
     assert (revision_directory.archive / "appspec.yml").read_bytes() == APPSPEC
     assert (revision_directory.archive / "app").read_bytes() == b"inner"
+
+
+@pytest.mark.parametrize("bundle_type", [BundleType.TGZ, BundleType.ZIP])
+def test_a_bundle_unpacking_past_the_size_limit_is_refused_before_writing(
+    tmp_path: Path, bundle_type: BundleType
+) -> None:
+    # Given a highly compressible bundle that unpacks to 2 MB
+    big = b"\0" * (2 * 1024 * 1024)
+    if bundle_type is BundleType.ZIP:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("appspec.yml", APPSPEC)
+            archive.writestr("big.bin", big)
+        bundle = buffer.getvalue()
+    else:
+        bundle = tar_bytes([tar_file("appspec.yml", APPSPEC), tar_file("big.bin", big)], "w:gz")
+    path = tmp_path / "bundle"
+    path.write_bytes(bundle)
+    assert len(bundle) < 1024 * 1024
+    # When it is unpacked with a 1 MB limit
+    with pytest.raises(BundleError, match="more than the 1048576 allowed"):
+        extract(path, bundle_type, tmp_path / "out", ExtractionLimits(max_bytes=1024 * 1024))
+    # Then nothing was written
+    assert not list((tmp_path / "out").iterdir())
+
+
+def test_a_bundle_with_too_many_entries_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "bundle.zip"
+    path.write_bytes(zip_bytes({"appspec.yml": APPSPEC, **{f"f{n}": b"" for n in range(10)}}))
+    with pytest.raises(BundleError, match="11 entries, more than the 10 allowed"):
+        extract(path, BundleType.ZIP, tmp_path / "out", ExtractionLimits(max_members=10))
