@@ -236,6 +236,16 @@ def heartbeat_document(heartbeat: Heartbeat) -> dict[str, Any]:
     return document
 
 
+def revision_document(revision: Revision) -> dict[str, Any]:
+    """A revision as the host command carries it (also how a deployment item stores it)."""
+    return _revision_document(revision)
+
+
+def read_revision(document: Mapping[str, Any]) -> Revision:
+    """The revision of a ``revision_document``, refused with ``InvalidAgentMessageError``."""
+    return _revision(document)
+
+
 def _revision_document(revision: Revision) -> dict[str, Any]:
     if isinstance(revision, S3Revision):
         document: dict[str, Any] = {

@@ -56,3 +56,16 @@ def host_log_stream(host_id: str, deployment_id: str) -> str:
     """The log stream of one deployment's hook output on one host (the IAM scope is
     ``<host id>/*``)."""
     return f"{require_host_id(host_id)}/{deployment_id}"
+
+
+_ASSUMED_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:sts::\d{12}:assumed-role/[\w+=,.@/-]+/([^/]+)")
+
+
+def host_id_of_caller(caller_arn: str | None) -> str | None:
+    """The host id a caller acts as: the session name of an assumed-role ARN
+    (``arn:aws:sts::<account>:assumed-role/<role>/<session>``), which the host role's trust
+    policy pins to the session's ``rollwright:host`` tag; None for any other caller."""
+    match = _ASSUMED_ROLE_ARN.fullmatch(caller_arn or "")
+    if match is None or not _HOST_ID.fullmatch(match.group(1)):
+        return None
+    return match.group(1)

@@ -115,7 +115,7 @@ class ControlPlaneStack(Stack):
         )
 
         self._grant_state(state, (api, agent, workflow, alarm))
-        self._grant_workflows(workflows, api=api, agent=agent, alarm=alarm)
+        self._grant_workflows(workflows, api=api, agent=agent, alarm=alarm, workflow=workflow)
         for reader in (api.role, hosts.host_role):
             # Hosts download the revisions they deploy (DownloadBundle) with their own session.
             accept_wildcards(
@@ -124,7 +124,7 @@ class ControlPlaneStack(Stack):
                 reason="Revisions are any object (and version) of the artifacts bucket.",
             )
         agent_logs.log_group.grant_write(agent.role)
-        for function in (api, workflow):
+        for function in (api, workflow, agent):
             accept_wildcards(
                 function.role,
                 hosts.grant_queue_management(function.role).principal_statements,
@@ -164,6 +164,7 @@ class ControlPlaneStack(Stack):
         api: PythonFunction,
         agent: PythonFunction,
         alarm: PythonFunction,
+        workflow: PythonFunction,
     ) -> None:
         """Start and stop executions (api: deployments; alarm: stop and roll back) and answer
         task tokens (agent: host reports)."""
@@ -178,3 +179,17 @@ class ControlPlaneStack(Stack):
                     reason="StopExecution names executions, which are created per deployment.",
                 )
             machine.grant_task_response(agent.role)
+        # The workflow function answers its own Server wait when a rollout ends at dispatch or a
+        # sweep ends it. A policy of its own: the function's default policy may not name the
+        # machine, which names the function (a dependency cycle).
+        iam.Policy(
+            workflows,
+            "WorkflowTaskResponses",
+            roles=[workflow.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+                    resources=[workflows.server.state_machine_arn],
+                )
+            ],
+        )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_stepfunctions as sfn
@@ -19,6 +19,9 @@ from constructs import Construct
 from stacks.accepted_findings import WILDCARD_RULE, accept, accept_wildcard_resource
 
 STARTED_STATUS = "InProgress"
+SUCCEEDED_STATUS = "Succeeded"
+# Reference §9: an in-place EC2 deployment lasts at most 8 hours.
+SERVER_ROLLOUT_TIMEOUT = Duration.hours(8)
 START_FAILED_ERROR = "DeploymentStartFailed"
 
 
@@ -71,6 +74,130 @@ class StartPhase(sfn.StateMachineFragment):
         return []
 
 
+class ServerRolloutPhase(sfn.StateMachineFragment):
+    """The hosts' phase of a Server deployment: one wait, however many hosts and events.
+
+    Two branches run in parallel. ``DispatchAndWait`` invokes the workflow function's ``dispatch``
+    with a task token (``.waitForTaskToken``): it stores the token on the deployment item and
+    starts the first window; from then on the agent function moves the rollout on with each
+    host report and answers the token when the rollout ends. ``SweepHosts`` runs at once and then
+    every ``sweepIntervalSeconds`` (a per-deployment setting the step returns) to fail dead hosts,
+    until it answers ``ended``: a few state transitions per interval, none per host or event.
+    Whatever way the branches fail (the wait's timeout included) goes to ``on_error`` with the
+    error at ``$.error``; on success ``$.error`` is ``{"Error": ""}``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        workflow_function: lambda_.IFunction,
+        rollout_timeout: Duration,
+        on_error: sfn.IChainable,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        deployment_id = sfn.JsonPath.string_at("$.deploymentId")
+        wait_for_hosts = tasks.LambdaInvoke(
+            self,
+            "DispatchAndWait",
+            lambda_function=workflow_function,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "action": "dispatch",
+                    "deploymentId": deployment_id,
+                    "taskToken": sfn.JsonPath.task_token,
+                }
+            ),
+            task_timeout=sfn.Timeout.duration(rollout_timeout),
+            retry_on_service_exceptions=True,
+        )
+        sweep = tasks.LambdaInvoke(
+            self,
+            "SweepHosts",
+            lambda_function=workflow_function,
+            payload=sfn.TaskInput.from_object({"action": "sweep", "deploymentId": deployment_id}),
+            output_path="$.Payload",
+            retry_on_service_exceptions=True,
+        )
+        for task in (wait_for_hosts, sweep):
+            # Both steps are retry-safe: conditions make a repeated claim or result a no-op.
+            task.add_retry(
+                errors=["States.TaskFailed"], max_attempts=2, interval=Duration.seconds(1)
+            )
+        between_sweeps = sfn.Wait(
+            self, "BetweenSweeps", time=sfn.WaitTime.seconds_path("$.sweepIntervalSeconds")
+        )
+        between_sweeps.next(sweep)
+        sweep.next(
+            sfn.Choice(self, "RolloutEnded")
+            .when(sfn.Condition.boolean_equals("$.ended", True), sfn.Succeed(self, "SweepsDone"))
+            .otherwise(between_sweeps)
+        )
+        self._rollout = sfn.Parallel(
+            self,
+            "Rollout",
+            result_selector={"Error": ""},
+            result_path="$.error",
+        )
+        self._rollout.branch(wait_for_hosts)
+        self._rollout.branch(sweep)
+        self._rollout.add_catch(on_error, errors=["States.ALL"], result_path="$.error")
+
+    @property
+    def start_state(self) -> sfn.State:
+        return self._rollout
+
+    @property
+    def end_states(self) -> list[sfn.INextable]:
+        return [self._rollout]
+
+
+class FinishPhase(sfn.StateMachineFragment):
+    """The last phase: ``finish`` records the final status; Succeeded ends the execution in
+    Succeed, anything else in Fail with CodeDeploy's error code and message."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, workflow_function: lambda_.IFunction
+    ) -> None:
+        super().__init__(scope, construct_id)
+        finish = tasks.LambdaInvoke(
+            self,
+            "FinishDeployment",
+            lambda_function=workflow_function,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "action": "finish",
+                    "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
+                    "error": sfn.JsonPath.object_at("$.error"),
+                }
+            ),
+            output_path="$.Payload",
+            retry_on_service_exceptions=True,
+        )
+        finish.add_retry(errors=["States.TaskFailed"], max_attempts=2, interval=Duration.seconds(1))
+        finish.next(
+            sfn.Choice(self, "DeploymentSucceeded")
+            .when(
+                sfn.Condition.string_equals("$.status", SUCCEEDED_STATUS),
+                sfn.Succeed(self, "Succeeded"),
+            )
+            .otherwise(
+                sfn.Fail(self, "DeploymentFailed", error_path="$.errorCode", cause_path="$.message")
+            )
+        )
+        self._finish: sfn.State = finish
+
+    @property
+    def start_state(self) -> sfn.State:
+        return self._finish
+
+    @property
+    def end_states(self) -> list[sfn.INextable]:
+        return []
+
+
 class DeploymentWorkflow(Construct):
     """The state machine that drives deployments of one compute platform, with its logs."""
 
@@ -81,14 +208,24 @@ class DeploymentWorkflow(Construct):
         *,
         compute_platform: str,
         workflow_function: lambda_.IFunction,
+        host_rollout: bool = False,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
             self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
         )
-        succeeded = sfn.Succeed(self, "DeploymentSucceeded")
-        start = StartPhase(self, "Start", workflow_function=workflow_function, on_started=succeeded)
+        started: sfn.IChainable = sfn.Succeed(self, "DeploymentSucceeded")
+        if host_rollout:
+            finish = FinishPhase(self, "Finish", workflow_function=workflow_function)
+            started = ServerRolloutPhase(
+                self,
+                "Hosts",
+                workflow_function=workflow_function,
+                rollout_timeout=SERVER_ROLLOUT_TIMEOUT,
+                on_error=finish,
+            ).next(finish)
+        start = StartPhase(self, "Start", workflow_function=workflow_function, on_started=started)
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
@@ -132,7 +269,11 @@ class DeploymentWorkflows(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.server = DeploymentWorkflow(
-            self, "Server", compute_platform="Server", workflow_function=workflow_function
+            self,
+            "Server",
+            compute_platform="Server",
+            workflow_function=workflow_function,
+            host_rollout=True,
         ).state_machine
         self.lambda_ = DeploymentWorkflow(
             self, "Lambda", compute_platform="Lambda", workflow_function=workflow_function

@@ -1,8 +1,13 @@
-"""Workflow function: Step Functions Task states call it with ``{"action": <step>, ...}``."""
+"""Workflow function: Step Functions Task states call it with ``{"action": <step>, ...}``.
+
+``begin`` (every platform); for Server deployments also ``dispatch`` (with the wait's
+``taskToken``), ``sweep`` and ``finish`` (with the workflow's ``error``, if it failed).
+"""
 
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,13 +16,30 @@ from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.adapters.deployment_records import DeploymentRecords
+from functions.adapters.host_queues import HostQueues
+from functions.adapters.rollout_records import RolloutRecords
+from functions.adapters.task_tokens import TaskTokens
 from functions.workflow import steps
+from rollwright.server_rollout import ServerRollout
 
 logger = Logger()
-_records = DeploymentRecords(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]))
+_table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+_records = DeploymentRecords(_table)
+_rollout = ServerRollout(
+    RolloutRecords(_table),
+    HostQueues(boto3.client("sqs"), queue_prefix=os.environ["HOST_QUEUE_PREFIX"]),
+    TaskTokens(boto3.client("stepfunctions")),
+)
 
 _STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "begin": lambda event: steps.begin(_records, event["deploymentId"]),
+    "dispatch": lambda event: _rollout.dispatch(
+        event["deploymentId"], event["taskToken"], now=time.time()
+    ),
+    "sweep": lambda event: _rollout.sweep(event["deploymentId"], now=time.time()),
+    "finish": lambda event: _rollout.finish(
+        event["deploymentId"], error=event.get("error"), now=time.time()
+    ),
 }
 
 

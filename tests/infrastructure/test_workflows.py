@@ -58,7 +58,10 @@ def test_in_progress_succeeds_and_anything_else_fails_to_start(
     assert choice["Type"] == "Choice"
     (rule,) = choice["Choices"]
     assert rule == {"Variable": "$.status", "StringEquals": "InProgress", "Next": rule["Next"]}
-    assert states[rule["Next"]] == {"Type": "Succeed"}
+    if platform == "Server":
+        assert states[rule["Next"]]["Type"] == "Parallel"  # the hosts' phase (below)
+    else:
+        assert states[rule["Next"]] == {"Type": "Succeed"}
     assert states[choice["Default"]] == {
         "Type": "Fail",
         "Error": "DeploymentStartFailed",
@@ -82,3 +85,76 @@ def test_state_machine_logs_all_events_and_traces(
     assert log_group_id.startswith(f"Workflows{platform}LogGroup")
     assert logging["Level"] == "ALL"
     assert logging["IncludeExecutionData"] is True
+
+
+def _server_rollout(synthesized: SynthesizedStack) -> tuple[dict[str, Any], dict[str, Any]]:
+    definition, _ = _definition(synthesized, "Server")
+    states = definition["States"]
+    return states, states["Rollout"]
+
+
+def test_server_hosts_phase_waits_once_with_a_task_token_bounded_by_eight_hours(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the Server machine / When reading the waiting branch of its hosts' phase
+    _, rollout = _server_rollout(synthesized)
+    waiting = rollout["Branches"][0]["States"]["DispatchAndWait"]
+    # Then dispatch is invoked with the task token, and the wait times out after 8 hours
+    assert waiting["Resource"] == "arn:AWS::Partition:states:::lambda:invoke.waitForTaskToken"
+    assert waiting["Parameters"]["Payload"] == {
+        "action": "dispatch",
+        "deploymentId.$": "$.deploymentId",
+        "taskToken.$": "$$.Task.Token",
+    }
+    assert waiting["TimeoutSeconds"] == 8 * 3600
+
+
+def test_server_sweep_loops_on_its_interval_until_the_rollout_ends(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the Server machine / When reading the sweep branch
+    _, rollout = _server_rollout(synthesized)
+    branch = rollout["Branches"][1]
+    states = branch["States"]
+    # Then it sweeps at once, then waits the deployment's interval and sweeps again until ended
+    assert branch["StartAt"] == "SweepHosts"
+    assert states["SweepHosts"]["Parameters"]["Payload"]["action"] == "sweep"
+    assert states["SweepHosts"]["Next"] == "RolloutEnded"
+    (ended,) = states["RolloutEnded"]["Choices"]
+    assert ended["Variable"] == "$.ended"
+    assert states[ended["Next"]] == {"Type": "Succeed"}
+    assert states["RolloutEnded"]["Default"] == "BetweenSweeps"
+    assert states["BetweenSweeps"]["SecondsPath"] == "$.sweepIntervalSeconds"
+    assert states["BetweenSweeps"]["Next"] == "SweepHosts"
+
+
+def test_server_finish_runs_after_the_rollout_and_after_any_failure_of_it(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the Server machine / When following the hosts' phase
+    states, rollout = _server_rollout(synthesized)
+    # Then success and failure both reach finish, which ends in Succeed or a Fail with the code
+    assert rollout["Next"] == "FinishDeployment"
+    assert rollout["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FinishDeployment"}
+    ]
+    finish = states["FinishDeployment"]
+    assert finish["Parameters"]["Payload"]["action"] == "finish"
+    choice = states[finish["Next"]]
+    assert states[choice["Default"]] == {
+        "Type": "Fail",
+        "ErrorPath": "$.errorCode",
+        "CausePath": "$.message",
+    }
+
+
+def test_the_workflow_function_may_answer_only_the_server_machines_tokens(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the stack / When reading the workflow function's task-response policy
+    server = synthesized.logical_id_of("AWS::StepFunctions::StateMachine", "Server")
+    policy_id = synthesized.logical_id_of("AWS::IAM::Policy", "WorkflowTaskResponses")
+    (statement,) = synthesized.resources[policy_id]["Properties"]["PolicyDocument"]["Statement"]
+    # Then it names the Server state machine only
+    assert statement["Action"] == ["states:SendTaskFailure", "states:SendTaskSuccess"]
+    assert statement["Resource"] == {"Ref": server}

@@ -1,0 +1,409 @@
+"""A Server deployment's rollout in the state table: the ``RolloutStore`` of ``server_rollout``.
+
+Item layouts: ``rollout_items.py``. Every change is one conditional write (a host's result is one
+transaction of two), so concurrent report handlers, the sweep and retried Lambdas never lose or
+double a count: the condition of each write is what the rollout's safety rests on.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from functions.adapters.deployment_records import deployment_key
+from functions.adapters.dynamodb_errors import cancellation_reasons, error_code
+from functions.adapters.rollout_items import (
+    deployment_item,
+    milliseconds,
+    outcome_document,
+    position_item,
+    position_key,
+    read_counters,
+    read_deployment,
+    read_host,
+    target_item,
+    target_key,
+)
+from rollwright.deployment_plan import DeploymentPlan
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.host_progress import HostRecord
+from rollwright.lifecycle_segments import EventProgress
+from rollwright.rollout import InstanceStatus
+from rollwright.rollout_counters import (
+    CounterDelta,
+    RolloutCounters,
+    RolloutOutcome,
+    claim_condition,
+    claim_delta,
+    result_delta,
+    skip_delta,
+)
+from rollwright.server_rollout import DeploymentRecord, FinalStatus
+
+# TransactWriteItems takes at most 100 items.
+TRANSACTION_LIMIT = 100
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+class DeploymentExistsError(Exception):
+    """A deployment with this id was written already."""
+
+
+class RolloutRecords:
+    def __init__(self, table: Any) -> None:
+        self._table = table
+        self._client = table.meta.client
+        self._name = table.name
+
+    # --- creating -----------------------------------------------------------------------------
+
+    def write_plan(self, plan: DeploymentPlan) -> None:
+        """Write the deployment, its targets and its order. Up to 49 hosts in one transaction;
+        more in batches first, then the deployment item, conditionally: it is what makes the
+        deployment exist, so a half-written plan is invisible and a retry overwrites it."""
+        deployment_id = plan.settings.deployment_id
+        children = [target_item(deployment_id, t) for t in plan.targets]
+        children += [position_item(deployment_id, t) for t in plan.targets]
+        deployment = deployment_item(plan)
+        new = "attribute_not_exists(pk)"
+        if len(children) + 1 <= TRANSACTION_LIMIT:
+            items = [deployment, *children]
+            try:
+                self._client.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": self._name, "Item": i, "ConditionExpression": new}}
+                        for i in items
+                    ]
+                )
+            except ClientError as error:
+                if "ConditionalCheckFailed" in cancellation_reasons(error)[:1]:
+                    raise DeploymentExistsError(deployment_id) from error
+                raise
+            return
+        if self._table.get_item(Key=deployment_key(deployment_id)).get("Item") is not None:
+            raise DeploymentExistsError(deployment_id)
+        with self._table.batch_writer() as batch:
+            for item in children:
+                batch.put_item(Item=item)
+        try:
+            self._table.put_item(Item=deployment, ConditionExpression=new)
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                raise DeploymentExistsError(deployment_id) from error
+            raise
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def deployment(self, deployment_id: str) -> DeploymentRecord | None:
+        item = self._table.get_item(Key=deployment_key(deployment_id), ConsistentRead=True).get(
+            "Item"
+        )
+        return None if item is None or "host_limits" not in item else read_deployment(item)
+
+    def deployment_item(self, deployment_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(
+            Key=deployment_key(deployment_id), ConsistentRead=True
+        ).get("Item")
+        return item
+
+    def host(self, deployment_id: str, host_id: str) -> HostRecord | None:
+        item = self.target_item(deployment_id, host_id)
+        return None if item is None else read_host(item)
+
+    def target_item(self, deployment_id: str, host_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._table.get_item(
+            Key=target_key(deployment_id, host_id), ConsistentRead=True
+        ).get("Item")
+        return item
+
+    def host_at(self, deployment_id: str, position: int) -> str:
+        item = self._table.get_item(
+            Key=position_key(deployment_id, position), ConsistentRead=True
+        ).get("Item")
+        if item is None:
+            raise LookupError(f"deployment {deployment_id} has no position {position}")
+        return str(item["host_id"])
+
+    def unfinished_hosts(self, deployment_id: str) -> list[HostRecord]:
+        hosts: list[HostRecord] = []
+        query: dict[str, Any] = {
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :target)",
+            "FilterExpression": "#s IN (:pending, :in_progress)",
+            "ExpressionAttributeNames": {"#s": "status"},
+            "ExpressionAttributeValues": {
+                ":pk": f"DEPLOYMENT#{deployment_id}",
+                ":target": "TARGET#",
+                ":pending": InstanceStatus.PENDING.value,
+                ":in_progress": InstanceStatus.IN_PROGRESS.value,
+            },
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._table.query(**query)
+            hosts += [read_host(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                return hosts
+            query["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    # --- the workflow's wait ------------------------------------------------------------------
+
+    def store_task_token(self, deployment_id: str, token: str) -> bool:
+        now = milliseconds(time.time())
+        return self._update(
+            deployment_key(deployment_id),
+            "SET task_token = :token, start_time_ms = if_not_exists(start_time_ms, :now)",
+            "#s = :in_progress",
+            {":token": token, ":now": now, ":in_progress": DeploymentStatus.IN_PROGRESS.value},
+        )
+
+    # --- the counters -------------------------------------------------------------------------
+
+    def claim(
+        self, deployment_id: str, position: int, *, host_is_healthy: bool
+    ) -> RolloutCounters | None:
+        condition = claim_condition(host_is_healthy=host_is_healthy)
+        clauses = [
+            "claimed = :position",
+            "free_slots >= :min_free",
+            "attribute_not_exists(outcome)",
+            "#s = :in_progress",
+        ]
+        values: dict[str, Any] = {
+            ":position": position,
+            ":min_free": condition.min_free_slots,
+            ":in_progress": DeploymentStatus.IN_PROGRESS.value,
+        }
+        if condition.min_headroom is not None:
+            clauses.append("headroom >= :min_headroom")
+            values[":min_headroom"] = condition.min_headroom
+        additions, added = _additions(claim_delta(host_is_healthy=host_is_healthy))
+        try:
+            answer = self._table.update_item(
+                Key=deployment_key(deployment_id),
+                UpdateExpression=f"ADD claimed :one, {additions}",
+                ConditionExpression=" AND ".join(clauses),
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues={**values, **added, ":one": 1},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                return None
+            raise
+        return read_counters(answer["Attributes"])
+
+    def record_result(
+        self, host: HostRecord, *, succeeded: bool, now: float, silent_since: float | None = None
+    ) -> bool:
+        status = InstanceStatus.SUCCEEDED if succeeded else InstanceStatus.FAILED
+        condition = "#s = :in_progress AND segment_index = :segment"
+        values: dict[str, Any] = {
+            ":in_progress": InstanceStatus.IN_PROGRESS.value,
+            ":segment": host.segment_index,
+            ":result": status.value,
+            ":now": milliseconds(now),
+        }
+        if silent_since is not None:
+            condition += " AND last_seen_at_ms = :seen"
+            values[":seen"] = milliseconds(silent_since)
+        additions, added = _additions(result_delta(succeeded=succeeded))
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._name,
+                            "Key": target_key(host.deployment_id, host.host_id),
+                            "UpdateExpression": "SET #s = :result, result_time_ms = :now",
+                            "ConditionExpression": condition,
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._name,
+                            "Key": deployment_key(host.deployment_id),
+                            "UpdateExpression": f"ADD {additions}",
+                            "ExpressionAttributeValues": added,
+                        }
+                    },
+                ]
+            )
+        except ClientError as error:
+            if cancellation_reasons(error)[:1] == ["ConditionalCheckFailed"]:
+                return False
+            raise
+        return True
+
+    def end(self, deployment_id: str, outcome: RolloutOutcome, counters: RolloutCounters) -> bool:
+        additions, added = _additions(skip_delta(counters))
+        update = "SET outcome = :outcome" + (f" ADD {additions}" if additions else "")
+        return self._update(
+            deployment_key(deployment_id),
+            update,
+            "attribute_not_exists(outcome) AND in_progress = :in_progress"
+            " AND pending_healthy = :pending_healthy AND pending_unhealthy = :pending_unhealthy",
+            {
+                ":outcome": outcome_document(outcome),
+                ":in_progress": counters.in_progress,
+                ":pending_healthy": counters.pending_healthy,
+                ":pending_unhealthy": counters.pending_unhealthy,
+                **added,
+            },
+            names=False,
+        )
+
+    def skip_host(self, deployment_id: str, host_id: str) -> None:
+        self._update(
+            target_key(deployment_id, host_id),
+            "SET #s = :skipped",
+            "#s = :pending",
+            {":skipped": InstanceStatus.SKIPPED.value, ":pending": InstanceStatus.PENDING.value},
+        )
+
+    # --- one host -----------------------------------------------------------------------------
+
+    def start_segment(
+        self, deployment_id: str, host_id: str, *, segment_index: int, command_id: str, now: float
+    ) -> HostRecord | None:
+        values: dict[str, Any] = {
+            ":in_progress": InstanceStatus.IN_PROGRESS.value,
+            ":segment": segment_index,
+            ":command": command_id,
+            ":false": False,
+            ":now": milliseconds(now),
+        }
+        if segment_index == 0:
+            condition = "#s = :pending"
+            values[":pending"] = InstanceStatus.PENDING.value
+        else:
+            condition = "#s = :in_progress AND segment_index = :previous"
+            values[":previous"] = segment_index - 1
+        try:
+            answer = self._table.update_item(
+                Key=target_key(deployment_id, host_id),
+                UpdateExpression=(
+                    "SET #s = :in_progress, segment_index = :segment, command_id = :command, "
+                    "segment_started = :false, dispatched_at_ms = :now, last_seen_at_ms = :now"
+                ),
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#s": "status"},
+                ExpressionAttributeValues=values,
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                return None
+            raise
+        return read_host(answer["Attributes"])
+
+    def record_progress(
+        self,
+        deployment_id: str,
+        host_id: str,
+        progress: EventProgress,
+        *,
+        command_id: str,
+        now: float,
+    ) -> bool:
+        event = "lifecycle_events.#event"
+        values: dict[str, Any] = {
+            ":command": command_id,
+            ":true": True,
+            ":now": milliseconds(now),
+            ":at": milliseconds(progress.at.timestamp()),
+            ":status": progress.outcome.value,
+        }
+        if progress.diagnostics is None:  # a start
+            field = f"{event}.start_time_ms"
+            update = f"SET {field} = :at, {event}.#s = if_not_exists({event}.#s, :status)"
+        else:
+            field = f"{event}.end_time_ms"
+            update = f"SET {field} = :at, {event}.#s = :status, {event}.#d = :diagnostics"
+            values[":diagnostics"] = {
+                "error_code": progress.diagnostics.error_code.value,
+                "script_name": progress.diagnostics.script_name,
+                "message": progress.diagnostics.message,
+                "log_tail": progress.diagnostics.log_tail,
+            }
+        try:
+            self._table.update_item(
+                Key=target_key(deployment_id, host_id),
+                UpdateExpression=f"{update}, last_seen_at_ms = :now, segment_started = :true",
+                ConditionExpression=f"command_id = :command AND attribute_not_exists({field})",
+                ExpressionAttributeNames={
+                    "#event": progress.event.value,
+                    "#s": "status",
+                    **({"#d": "diagnostics"} if progress.diagnostics is not None else {}),
+                },
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+    def record_heartbeat(
+        self, deployment_id: str, host_id: str, *, command_id: str, now: float
+    ) -> bool:
+        return self._update(
+            target_key(deployment_id, host_id),
+            "SET last_heartbeat_at_ms = :now, last_seen_at_ms = :now, segment_started = :true",
+            "command_id = :command AND #s = :in_progress",
+            {
+                ":now": milliseconds(now),
+                ":true": True,
+                ":command": command_id,
+                ":in_progress": InstanceStatus.IN_PROGRESS.value,
+            },
+        )
+
+    # --- the end ------------------------------------------------------------------------------
+
+    def finish(self, deployment_id: str, final: FinalStatus, *, now: float) -> bool:
+        update = "SET #s = :final, updated_at = :seconds, complete_time_ms = :now"
+        values: dict[str, Any] = {
+            ":final": final.status.value,
+            ":seconds": int(now),
+            ":now": milliseconds(now),
+            ":in_progress": DeploymentStatus.IN_PROGRESS.value,
+        }
+        if final.error_code is not None:
+            update += ", error_information = :error"
+            values[":error"] = {"code": final.error_code, "message": final.message}
+        return self._update(deployment_key(deployment_id), update, "#s = :in_progress", values)
+
+    def _update(
+        self,
+        key: dict[str, str],
+        update: str,
+        condition: str,
+        values: dict[str, Any],
+        *,
+        names: bool = True,
+    ) -> bool:
+        extra: dict[str, Any] = {"ExpressionAttributeNames": {"#s": "status"}} if names else {}
+        try:
+            self._table.update_item(
+                Key=key,
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                **extra,
+            )
+        except ClientError as error:
+            if error_code(error) == _CONDITION_FAILED:
+                return False
+            raise
+        return True
+
+
+def _additions(delta: CounterDelta) -> tuple[str, dict[str, Any]]:
+    """``delta`` as the clauses of an ``ADD`` and their values."""
+    pairs = delta.additions()
+    clauses = ", ".join(f"{name} :add_{name}" for name, _ in pairs)
+    return clauses, {f":add_{name}": value for name, value in pairs}

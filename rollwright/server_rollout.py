@@ -1,0 +1,354 @@
+"""A Server in-place rollout driven by host reports: the steps the workflow and agent API share.
+
+Step Functions waits, the Lambdas decide (DESIGN.md §2). The workflow's ``dispatch`` step stores
+its task token and fills the first window; from then on each event report that ends a host's
+segment moves the rollout on by itself, with the atomic counters of ``rollout_counters``:
+
+1. the host's result: its item InProgress → Succeeded/Failed and ``result_delta`` on the
+   deployment, in one transaction (a repeated report fails the host condition and adds nothing);
+2. claims, strictly in deployment order: the deployment item holds ``claimed``, the number of
+   positions taken; a claim of position p is one conditional update (``claimed = p`` and the
+   ``claim_condition``) that adds ``claim_delta`` and moves ``claimed`` on, so two handlers never
+   take one host and never over-fill the window; the winner starts the host's first segment;
+3. ``verdict`` on the counters; once the deployment ended, one conditional write records the
+   outcome and ``skip_delta``, the hosts never started are marked Skipped, and the stored task
+   token is answered, so the workflow's ``finish`` runs.
+
+The workflow's ``sweep`` runs every few seconds while the rollout lasts: it fails hosts that never
+started their segment or went silent (``host_progress.host_is_lost``) through the same result
+path, refills the window (healing a handler that died half-way) and answers the token again if
+the rollout ended, so a deployment never hangs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Protocol
+
+from rollwright.agent_protocol import EventReport, Heartbeat, HostCommand
+from rollwright.deployment_plan import HostLimits
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.host_progress import (
+    DeploymentCommandSettings,
+    HostRecord,
+    ReportEffect,
+    command_id,
+    effect_of_report,
+    host_is_lost,
+    segment_command,
+)
+from rollwright.lifecycle_segments import EventProgress, progress_from_report
+from rollwright.rollout import InstanceStatus
+from rollwright.rollout_counters import RolloutCounters, RolloutOutcome, can_claim, verdict
+
+TIMEOUT_ERROR = "States.Timeout"
+
+
+@dataclass(frozen=True)
+class DeploymentRecord:
+    """What the rollout reads of the deployment item."""
+
+    commands: DeploymentCommandSettings
+    limits: HostLimits
+    status: DeploymentStatus
+    counters: RolloutCounters
+    claimed: int  # positions 0 .. claimed-1 have been started
+    unhealthy_total: int  # positions below it hold the hosts unhealthy at start
+    start_outcome: RolloutOutcome | None = None
+    outcome: RolloutOutcome | None = None  # set once the rollout ended
+    task_token: str | None = None
+
+    @property
+    def deployment_id(self) -> str:
+        return self.commands.deployment_id
+
+
+@dataclass(frozen=True)
+class FinalStatus:
+    """What ``finish`` records: the status and CodeDeploy's ``errorInformation``."""
+
+    status: DeploymentStatus
+    error_code: str | None = None
+    message: str = ""
+
+
+class RolloutStore(Protocol):
+    def deployment(self, deployment_id: str) -> DeploymentRecord | None: ...
+
+    def host(self, deployment_id: str, host_id: str) -> HostRecord | None: ...
+
+    def host_at(self, deployment_id: str, position: int) -> str: ...
+
+    def unfinished_hosts(self, deployment_id: str) -> list[HostRecord]:
+        """The hosts still Pending or InProgress."""
+        ...
+
+    def store_task_token(self, deployment_id: str, token: str) -> bool:
+        """Keep the token on an InProgress deployment; False if it is not InProgress."""
+        ...
+
+    def claim(
+        self, deployment_id: str, position: int, *, host_is_healthy: bool
+    ) -> RolloutCounters | None:
+        """Take ``position`` if it is the next one and the claim condition holds: the counters
+        after it, or None when either condition failed."""
+        ...
+
+    def start_segment(
+        self, deployment_id: str, host_id: str, *, segment_index: int, command_id: str, now: float
+    ) -> HostRecord | None:
+        """Segment 0: Pending → InProgress; segment n: only from segment n - 1, InProgress.
+        The host after the change, or None when another handler made it first."""
+        ...
+
+    def record_progress(
+        self,
+        deployment_id: str,
+        host_id: str,
+        progress: EventProgress,
+        *,
+        command_id: str,
+        now: float,
+    ) -> bool:
+        """Record an event's start or end the first time only; False for a repeat."""
+        ...
+
+    def record_heartbeat(
+        self, deployment_id: str, host_id: str, *, command_id: str, now: float
+    ) -> bool: ...
+
+    def record_result(
+        self, host: HostRecord, *, succeeded: bool, now: float, silent_since: float | None = None
+    ) -> bool:
+        """The host's result and ``result_delta`` in one transaction, if the host is still in
+        ``host.segment_index`` InProgress (and, for a lost host, still silent since then)."""
+        ...
+
+    def end(self, deployment_id: str, outcome: RolloutOutcome, counters: RolloutCounters) -> bool:
+        """Record the outcome and ``skip_delta`` once, if the counters are still ``counters``."""
+        ...
+
+    def skip_host(self, deployment_id: str, host_id: str) -> None: ...
+
+    def finish(self, deployment_id: str, final: FinalStatus, *, now: float) -> bool: ...
+
+
+class HostCommandSender(Protocol):
+    def send(self, command: HostCommand) -> None:
+        """Deliver a command on the host's queue, creating the queue if it is missing."""
+        ...
+
+
+class TaskTokens(Protocol):
+    def succeed(self, token: str, output: Mapping[str, Any]) -> bool:
+        """Answer a waiting task; False if it no longer waits (answered or timed out)."""
+        ...
+
+
+class ReportAnswer(Enum):
+    ACCEPTED = 200
+    FORBIDDEN = 403
+    NOT_FOUND = 404
+
+
+class ServerRollout:
+    def __init__(
+        self, store: RolloutStore, commands: HostCommandSender, tokens: TaskTokens
+    ) -> None:
+        self._store = store
+        self._commands = commands
+        self._tokens = tokens
+
+    # --- workflow steps -----------------------------------------------------------------------
+
+    def dispatch(self, deployment_id: str, task_token: str, *, now: float) -> dict[str, Any]:
+        """Keep the workflow's token, then start the first window (or end at once)."""
+        if not self._store.store_task_token(deployment_id, task_token):
+            # Not InProgress (stopped meanwhile): nothing to wait for.
+            self._tokens.succeed(task_token, {"deploymentId": deployment_id})
+            return {"deploymentId": deployment_id, "dispatched": False}
+        deployment = self._deployment(deployment_id)
+        if deployment.start_outcome is not None:
+            self._end(deployment, deployment.start_outcome, deployment.counters)
+        else:
+            self._advance(deployment, now=now)
+        return {"deploymentId": deployment_id, "dispatched": True}
+
+    def sweep(self, deployment_id: str, *, now: float) -> dict[str, Any]:
+        """Fail lost hosts, refill the window, and say whether the rollout has ended."""
+        deployment = self._store.deployment(deployment_id)
+        if deployment is None:
+            return {"deploymentId": deployment_id, "ended": True, "sweepIntervalSeconds": 1}
+        interval = deployment.limits.sweep_interval_seconds
+        if deployment.outcome is None and deployment.status is DeploymentStatus.IN_PROGRESS:
+            for host in self._store.unfinished_hosts(deployment_id):
+                if host.status is InstanceStatus.PENDING and host.position < deployment.claimed:
+                    # Claimed by a handler that died before starting it.
+                    self._start_segment(deployment, host.host_id, 0, now=now)
+                elif host_is_lost(host, now=now, limits=deployment.limits):
+                    self._store.record_result(
+                        host, succeeded=False, now=now, silent_since=host.last_seen_at
+                    )
+            self._advance(self._deployment(deployment_id), now=now)
+            deployment = self._deployment(deployment_id)
+        ended = deployment.outcome is not None or deployment.status.is_terminal
+        if deployment.outcome is not None and deployment.task_token:
+            # Again, in case the handler that ended the rollout died before answering.
+            self._tokens.succeed(deployment.task_token, _outcome_document(deployment))
+        return {"deploymentId": deployment_id, "ended": ended, "sweepIntervalSeconds": interval}
+
+    def finish(
+        self, deployment_id: str, *, error: Mapping[str, Any] | None, now: float
+    ) -> dict[str, Any]:
+        """Record the final status: the rollout's outcome, or how the workflow failed."""
+        deployment = self._store.deployment(deployment_id)
+        if deployment is None:
+            final = FinalStatus(DeploymentStatus.FAILED, "INTERNAL_ERROR", "No such deployment.")
+        elif deployment.outcome is not None:
+            outcome = deployment.outcome
+            final = FinalStatus(
+                outcome.status,
+                outcome.error_code.value if outcome.error_code else None,
+                outcome.message,
+            )
+        else:
+            final = _workflow_failure(error)
+        if deployment is not None and not self._store.finish(deployment_id, final, now=now):
+            # Finished already (a retried step) or stopped meanwhile: answer what is stored.
+            current = self._deployment(deployment_id).status
+            if current is not final.status:
+                final = FinalStatus(current, None if current.is_terminal else "INTERNAL_ERROR")
+        answer: dict[str, Any] = {"deploymentId": deployment_id, "status": final.status.value}
+        if final.status is not DeploymentStatus.SUCCEEDED:
+            answer["errorCode"] = final.error_code or final.status.value
+            answer["message"] = final.message or f"The deployment is {final.status.value}."
+        return answer
+
+    # --- agent routes -------------------------------------------------------------------------
+
+    def on_event_report(
+        self, caller_host_id: str, report: EventReport, *, now: float
+    ) -> ReportAnswer:
+        if caller_host_id != report.host_id:
+            return ReportAnswer.FORBIDDEN
+        host = self._store.host(report.deployment_id, report.host_id)
+        if host is None:
+            return ReportAnswer.NOT_FOUND
+        self._store.record_progress(
+            report.deployment_id,
+            report.host_id,
+            progress_from_report(report),
+            command_id=report.command_id,
+            now=now,
+        )
+        effect = effect_of_report(host, report)
+        if effect is ReportEffect.NONE:
+            return ReportAnswer.ACCEPTED
+        deployment = self._deployment(report.deployment_id)
+        if effect is ReportEffect.NEXT_SEGMENT:
+            self._start_segment(deployment, host.host_id, host.segment_index + 1, now=now)
+            return ReportAnswer.ACCEPTED
+        if self._store.record_result(host, succeeded=effect is ReportEffect.SUCCEEDED, now=now):
+            self._advance(self._deployment(report.deployment_id), now=now)
+        return ReportAnswer.ACCEPTED
+
+    def on_heartbeat(
+        self, caller_host_id: str, heartbeat: Heartbeat, *, now: float
+    ) -> ReportAnswer:
+        if caller_host_id != heartbeat.host_id:
+            return ReportAnswer.FORBIDDEN
+        self._store.record_heartbeat(
+            heartbeat.deployment_id, heartbeat.host_id, command_id=heartbeat.command_id, now=now
+        )
+        return ReportAnswer.ACCEPTED
+
+    # --- the rollout --------------------------------------------------------------------------
+
+    def _advance(self, deployment: DeploymentRecord, *, now: float) -> None:
+        """Claim what the counters allow, in order, then end the rollout if it is over."""
+        if deployment.outcome is not None or deployment.status is not DeploymentStatus.IN_PROGRESS:
+            return
+        counters, position = deployment.counters, deployment.claimed
+        while position < counters.plan.total:
+            healthy = position >= deployment.unhealthy_total
+            if not can_claim(counters, host_is_healthy=healthy):
+                break
+            claimed = self._store.claim(deployment.deployment_id, position, host_is_healthy=healthy)
+            if claimed is None:
+                # Another handler took the position, or the counters moved: look again.
+                deployment = self._deployment(deployment.deployment_id)
+                if deployment.outcome is not None:
+                    return
+                counters, position = deployment.counters, deployment.claimed
+                continue
+            host_id = self._store.host_at(deployment.deployment_id, position)
+            self._start_segment(deployment, host_id, 0, now=now)
+            counters, position = claimed, position + 1
+        outcome = verdict(counters)
+        if outcome is not None:
+            self._end(deployment, outcome, counters)
+
+    def _start_segment(
+        self, deployment: DeploymentRecord, host_id: str, segment_index: int, *, now: float
+    ) -> None:
+        host = self._store.start_segment(
+            deployment.deployment_id,
+            host_id,
+            segment_index=segment_index,
+            command_id=command_id(deployment.deployment_id, host_id, segment_index),
+            now=now,
+        )
+        if host is None:
+            return  # another handler started it (and sent the command)
+        self._commands.send(
+            segment_command(
+                deployment.commands,
+                host_id=host_id,
+                segments=host.segments,
+                segment_index=segment_index,
+                dispatched_at=now,
+                limits=deployment.limits,
+            )
+        )
+
+    def _end(
+        self, deployment: DeploymentRecord, outcome: RolloutOutcome, counters: RolloutCounters
+    ) -> None:
+        if not self._store.end(deployment.deployment_id, outcome, counters):
+            return  # ended by another handler, which answers the token
+        ended = self._deployment(deployment.deployment_id)
+        for position in range(ended.claimed, counters.plan.total):
+            self._store.skip_host(
+                deployment.deployment_id, self._store.host_at(deployment.deployment_id, position)
+            )
+        if ended.task_token:
+            self._tokens.succeed(ended.task_token, _outcome_document(ended))
+
+    def _deployment(self, deployment_id: str) -> DeploymentRecord:
+        deployment = self._store.deployment(deployment_id)
+        if deployment is None:
+            raise LookupError(f"deployment {deployment_id} does not exist")
+        return deployment
+
+
+def _outcome_document(deployment: DeploymentRecord) -> dict[str, Any]:
+    outcome = deployment.outcome
+    assert outcome is not None
+    return {"deploymentId": deployment.deployment_id, "rolloutStatus": outcome.status.value}
+
+
+def _workflow_failure(error: Mapping[str, Any] | None) -> FinalStatus:
+    name = str((error or {}).get("Error", ""))
+    if name == TIMEOUT_ERROR:
+        return FinalStatus(
+            DeploymentStatus.FAILED,
+            "TIMEOUT",
+            "The deployment did not finish within the time allowed for it.",
+        )
+    return FinalStatus(
+        DeploymentStatus.FAILED,
+        "INTERNAL_ERROR",
+        f"The deployment workflow failed: {name or 'unknown error'}.",
+    )

@@ -1,0 +1,294 @@
+"""A Server in-place rollout on the devstack, driven by real agents.
+
+The deployment is built with the domain's plan and written by the adapter (CreateDeployment comes
+later); the Server state machine runs it; three real agents (``AgentDaemon`` wired as the service
+wires it, in threads) act as three hosts, each as its own tagged session of the stack's host role,
+each with its own queue and deployment root. The hooks append their start and end to a file in
+their host's deployment root.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+from agent.config import AgentConfig
+from agent.daemon import AgentDaemon
+from agent.identity import assume_host_role
+from agent.service import build_daemon
+from functions.adapters.rollout_records import RolloutRecords
+from rollwright.agent_protocol import BundleType, S3Revision
+from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
+from rollwright.deployment_plan import DeploymentSettings, HostLimits, plan_deployment
+from rollwright.target_selection import DeploymentTarget, TargetKind
+from tests.agent.revisions import write_bundle
+
+ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
+HOOKS = ["BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService"]
+# Small limits so that a dead host is noticed within seconds on the devstack.
+LIMITS = HostLimits(start_seconds=6, heartbeat_seconds=6, sweep_interval_seconds=2)
+RUN_TIMEOUT = 120.0
+
+HOOK_SCRIPT = """\
+root="$(cd "$(dirname "$0")/../../../.." && pwd)"
+echo "$LIFECYCLE_EVENT start $(date +%s.%N)" >> "$root/hooks.log"
+if [ "$LIFECYCLE_EVENT" = ValidateService ] && [ -e "$root/fail-validate" ]; then exit 1; fi
+sleep 0.3
+echo "$LIFECYCLE_EVENT end $(date +%s.%N)" >> "$root/hooks.log"
+"""
+
+
+@dataclass
+class Host:
+    host_id: str
+    root: Path
+    daemon: AgentDaemon | None = None
+    thread: threading.Thread | None = None
+
+    def hook_lines(self) -> list[tuple[str, str, float]]:
+        log = self.root / "hooks.log"
+        if not log.exists():
+            return []
+        return [
+            (event, what, float(at))
+            for event, what, at in (line.split() for line in log.read_text().splitlines())
+        ]
+
+
+def _operator_session(devstack) -> boto3.session.Session:
+    return boto3.session.Session(
+        aws_access_key_id=devstack.access_key_id,
+        aws_secret_access_key=devstack.secret_access_key,
+        region_name=devstack.region,
+    )
+
+
+@pytest.fixture(scope="module")
+def revision(devstack, tmp_path_factory) -> S3Revision:
+    bundle = write_bundle(
+        tmp_path_factory.mktemp("bundle"),
+        hooks={event: [f"scripts/{event}.sh"] for event in HOOKS},
+        scripts={f"{event}.sh": HOOK_SCRIPT for event in HOOKS},
+    )
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for path in sorted(bundle.rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo(str(path.relative_to(bundle)))
+                info.external_attr = (path.stat().st_mode & 0o777) << 16
+                archive.writestr(info, path.read_bytes())
+    bucket = devstack.stack_outputs["ArtifactsBucketName"]
+    put = devstack.aws_client("s3").put_object(
+        Bucket=bucket, Key="e2e/rollout.zip", Body=buffer.getvalue()
+    )
+    return S3Revision(
+        bucket=bucket,
+        key="e2e/rollout.zip",
+        bundle_type=BundleType.ZIP,
+        version=put.get("VersionId"),
+        etag=put["ETag"].strip('"'),
+    )
+
+
+@pytest.fixture
+def hosts(devstack, tmp_path) -> Iterator[dict[str, Host]]:
+    suffix = uuid.uuid4().hex[:6]
+    made = {
+        name: Host(host_id=f"{name}-{suffix}", root=tmp_path / name)
+        for name in ("host-a", "host-b", "host-c")
+    }
+    yield made
+    for host in made.values():
+        if host.daemon is not None:
+            host.daemon.request_shutdown()
+    for host in made.values():
+        if host.thread is not None:
+            host.thread.join(timeout=30)
+
+
+def _start_agent(devstack, host: Host) -> None:
+    identity = assume_host_role(
+        _operator_session(devstack),
+        host_role_arn=devstack.stack_outputs["HostRoleArn"],
+        host_id=host.host_id,
+        region=devstack.region,
+        endpoint_url=devstack.aws_endpoint_url,
+    )
+    config = AgentConfig(
+        api_url=devstack.api_url,
+        host_role_arn=devstack.stack_outputs["HostRoleArn"],
+        log_group=devstack.stack_outputs["AgentLogGroupName"],
+        region=devstack.region,
+        aws_endpoint_url=devstack.aws_endpoint_url,
+        deployment_root=host.root,
+        log_dir=host.root / "logs",
+        status_file=host.root / "status.json",
+        poll_wait_seconds=1,
+        heartbeat_interval_seconds=1,
+        error_backoff_cap_seconds=1.0,
+        report_retry_seconds=30.0,
+        shutdown_grace_seconds=5.0,
+    )
+    host.daemon = build_daemon(config, identity)
+    host.thread = threading.Thread(target=host.daemon.run, name=host.host_id, daemon=True)
+    host.thread.start()
+
+
+def _deploy(devstack, revision: S3Revision, hosts: dict[str, Host]) -> tuple[str, dict]:
+    """Write a OneAtATime deployment to the hosts, run its state machine to the end."""
+    deployment_id = "d-" + uuid.uuid4().hex[:9].upper()
+    plan = plan_deployment(
+        DeploymentSettings(
+            deployment_id=deployment_id,
+            application_name="e2e-app",
+            application_id=str(uuid.uuid4()),
+            deployment_group_name="e2e-group",
+            deployment_group_id=str(uuid.uuid4()),
+            revision=revision,
+            deployment_config_name="CodeDeployDefault.OneAtATime",
+            minimum_healthy_hosts=ONE_AT_A_TIME,
+            limits=LIMITS,
+        ),
+        [
+            DeploymentTarget(host.host_id, host.host_id, TargetKind.ON_PREMISES)
+            for host in hosts.values()
+        ],
+        create_time=time.time(),
+    )
+    table = (
+        _operator_session(devstack)
+        .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
+        .Table(devstack.stack_outputs["TableName"])
+    )
+    RolloutRecords(table).write_plan(plan)
+    stepfunctions = devstack.aws_client("stepfunctions")
+    execution_arn = stepfunctions.start_execution(
+        stateMachineArn=devstack.stack_outputs["ServerStateMachineArn"],
+        name=deployment_id,
+        input=f'{{"deploymentId": "{deployment_id}"}}',
+    )["executionArn"]
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        execution = stepfunctions.describe_execution(executionArn=execution_arn)
+        if execution["status"] != "RUNNING":
+            return deployment_id, execution
+        time.sleep(0.5)
+    raise AssertionError(f"{execution_arn} still running after {RUN_TIMEOUT}s")
+
+
+def _records(devstack) -> RolloutRecords:
+    table = (
+        _operator_session(devstack)
+        .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
+        .Table(devstack.stack_outputs["TableName"])
+    )
+    return RolloutRecords(table)
+
+
+def _overlaps(hosts: dict[str, Host]) -> int:
+    """The most hosts whose hooks ran at one time."""
+    spans = []
+    for host in hosts.values():
+        lines = host.hook_lines()
+        if lines:
+            spans.append((min(at for *_, at in lines), max(at for *_, at in lines)))
+    return max(
+        (sum(start <= moment <= end for start, end in spans) for moment, _ in spans), default=0
+    )
+
+
+def test_one_at_a_time_deploys_every_host_in_order_one_at_a_time(devstack, revision, hosts):
+    # Given three hosts with running agents
+    for host in hosts.values():
+        _start_agent(devstack, host)
+    # When a OneAtATime deployment to them runs
+    deployment_id, execution = _deploy(devstack, revision, hosts)
+    # Then the workflow succeeded and every host ran every hook, in order
+    assert execution["status"] == "SUCCEEDED", execution
+    for host in hosts.values():
+        assert [(event, what) for event, what, _ in host.hook_lines()] == [
+            (event, what) for event in HOOKS for what in ("start", "end")
+        ]
+    # And never more than one host at a time
+    assert _overlaps(hosts) == 1
+    # And the deployment item ends Succeeded with all three counted
+    item = _records(devstack).deployment_item(deployment_id)
+    assert item is not None
+    assert item["status"] == "Succeeded"
+    assert (int(item["succeeded"]), int(item["failed"]), int(item["skipped"])) == (3, 0, 0)
+    assert "complete_time_ms" in item
+
+
+def test_a_failed_validate_service_fails_the_deployment_and_skips_the_rest(
+    devstack, revision, hosts
+):
+    # Given three hosts, the first in the order failing its ValidateService
+    first = min(hosts.values(), key=lambda host: host.host_id)
+    first.root.mkdir(parents=True)
+    (first.root / "fail-validate").touch()
+    for host in hosts.values():
+        _start_agent(devstack, host)
+    # When a OneAtATime deployment runs
+    deployment_id, execution = _deploy(devstack, revision, hosts)
+    # Then it fails with HEALTH_CONSTRAINTS
+    assert execution["status"] == "FAILED", execution
+    assert execution.get("error") == "HEALTH_CONSTRAINTS"
+    records = _records(devstack)
+    item = records.deployment_item(deployment_id)
+    assert item is not None
+    assert item["status"] == "Failed"
+    assert item["error_information"]["code"] == "HEALTH_CONSTRAINTS"
+    # And the first host failed, the others were never started: Skipped, no hooks ran there
+    statuses = {
+        host.host_id: records.target_item(deployment_id, host.host_id)["status"]
+        for host in hosts.values()
+    }
+    assert statuses[first.host_id] == "Failed"
+    others = [host for host in hosts.values() if host is not first]
+    assert [statuses[host.host_id] for host in others] == ["Skipped", "Skipped"]
+    assert all(host.hook_lines() == [] for host in others)
+
+
+def test_a_host_whose_agent_never_starts_is_failed_by_the_sweep(devstack, revision, hosts):
+    # Given three hosts, the first in the order without a running agent
+    silent = min(hosts.values(), key=lambda host: host.host_id)
+    for host in hosts.values():
+        if host is not silent:
+            _start_agent(devstack, host)
+    # When a OneAtATime deployment runs
+    started = time.monotonic()
+    deployment_id, execution = _deploy(devstack, revision, hosts)
+    # Then the silent host fails within the start limit and a few sweeps, and under OneAtATime
+    # the deployment fails by the health rules, the others Skipped
+    bound = LIMITS.start_seconds + 5 * LIMITS.sweep_interval_seconds + 10
+    assert time.monotonic() - started < bound
+    assert execution["status"] == "FAILED", execution
+    assert execution.get("error") == "HEALTH_CONSTRAINTS"
+    records = _records(devstack)
+    assert records.target_item(deployment_id, silent.host_id)["status"] == "Failed"
+    others = [host for host in hosts.values() if host is not silent]
+    assert [records.target_item(deployment_id, h.host_id)["status"] for h in others] == [
+        "Skipped",
+        "Skipped",
+    ]
+
+
+def test_a_deployment_without_targets_fails_with_no_instances_at_dispatch(devstack, revision):
+    # Given a deployment with no targets: it ends before touching a host
+    # When its Server state machine runs
+    deployment_id, execution = _deploy(devstack, revision, {})
+    # Then dispatch answers its own wait and the execution fails with NO_INSTANCES
+    assert execution["status"] == "FAILED", execution
+    assert execution.get("error") == "NO_INSTANCES"
+    item = _records(devstack).deployment_item(deployment_id)
+    assert item is not None
+    assert (item["status"], item["error_information"]["code"]) == ("Failed", "NO_INSTANCES")
