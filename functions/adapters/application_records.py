@@ -25,6 +25,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.adapters.dynamodb_errors import cancellation_reasons, error_code, throttled_or_raise
+from functions.adapters.item_reads import batch_get_items, query_attribute
 from rollwright.applications import (
     APPLICATION_LIMIT,
     Application,
@@ -41,7 +42,6 @@ APPLICATION_SORT_KEY = "APPLICATION"
 APPLICATION_COUNT_KEY = {"pk": {"S": "APPLICATIONS"}, "sk": {"S": "COUNT"}}
 APPLICATIONS_INDEX = "gsi1"
 APPLICATIONS_PARTITION = "APPLICATIONS"
-_UNPROCESSED_RETRIES = 5
 # A rename that keeps losing to tag changes gives up and asks the caller to retry.
 RENAME_ATTEMPTS = 3
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -128,22 +128,11 @@ class DynamoApplicationStore:
         return None if item is None else application_from_item(item)
 
     def find_many(self, names: Sequence[str]) -> dict[str, Application]:
-        found: dict[str, Application] = {}
-        request: dict[str, Any] = {
-            self._table: {"Keys": [application_key(n) for n in names], "ConsistentRead": True}
-        }
-        for _ in range(_UNPROCESSED_RETRIES):
-            try:
-                response = self._client.batch_get_item(RequestItems=request)
-            except ClientError as error:
-                raise throttled_or_raise(error) from error
-            for item in response.get("Responses", {}).get(self._table, []):
-                application = application_from_item(item)
-                found[application.name] = application
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-        raise ThrottlingException("The request was throttled; retry it.")
+        keys = [application_key(name) for name in names]
+        found = (
+            application_from_item(item) for item in batch_get_items(self._client, self._table, keys)
+        )
+        return {application.name: application for application in found}
 
     def names_after(self, after: str | None, limit: int) -> list[str]:
         query: dict[str, Any] = {
@@ -156,17 +145,7 @@ class DynamoApplicationStore:
         if after is not None:
             # The key of the last name listed; the item need not exist any more.
             query["ExclusiveStartKey"] = {**application_key(after), **_index_key(after)}
-        names: list[str] = []
-        while len(names) < limit:
-            try:
-                response = self._client.query(**query, Limit=limit - len(names))
-            except ClientError as error:
-                raise throttled_or_raise(error) from error
-            names.extend(item["gsi1sk"]["S"] for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                break
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return names
+        return query_attribute(self._client, query, "gsi1sk", limit)
 
     def rename(self, application: Application, new_name: str) -> None:
         """Move the item to ``new_name`` in one transaction.

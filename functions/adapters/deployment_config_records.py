@@ -27,6 +27,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.adapters.dynamodb_errors import cancellation_reasons, throttled, throttled_or_raise
+from functions.adapters.item_reads import query_attribute
 from rollwright.deployment_configs import (
     DeploymentConfig,
     deployment_config_already_exists,
@@ -135,17 +136,7 @@ class DynamoDeploymentConfigStore:
         if after is not None:
             # The key of the last name listed; the item need not exist any more.
             query["ExclusiveStartKey"] = {**deployment_config_key(after), **_index_key(after)}
-        names: list[str] = []
-        while len(names) < limit:
-            try:
-                response = self._client.query(**query, Limit=limit - len(names))
-            except ClientError as error:
-                raise throttled_or_raise(error) from error
-            names.extend(item["gsi1sk"]["S"] for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                break
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return names
+        return query_attribute(self._client, query, "gsi1sk", limit)
 
     def remove(self, name: str) -> None:
         try:

@@ -43,6 +43,7 @@ from functions.adapters.dynamodb_errors import (
     throttled,
     throttled_or_raise,
 )
+from functions.adapters.item_reads import batch_get_items, query_attribute
 from rollwright.deployment_configs import deployment_config_does_not_exist, is_predefined_name
 from rollwright.deployment_group_settings import EcsService
 from rollwright.deployment_groups import (
@@ -57,7 +58,6 @@ from rollwright.errors import (
 )
 
 _FAILED = "ConditionalCheckFailed"
-_UNPROCESSED_RETRIES = 5
 # A closed application's COUNT item outlives DeleteApplication by a day, then DynamoDB's TTL
 # removes it (it is only needed while the application's groups are being deleted).
 _CLOSED_COUNT_TTL_SECONDS = 86_400
@@ -188,21 +188,9 @@ class DynamoDeploymentGroupStore:
         return None
 
     def find_many(self, application_id: str, names: Sequence[str]) -> dict[str, DeploymentGroup]:
-        found: dict[str, DeploymentGroup] = {}
         keys = [group_key(application_id, name) for name in names]
-        request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        for _ in range(_UNPROCESSED_RETRIES):
-            try:
-                response = self._client.batch_get_item(RequestItems=request)
-            except ClientError as error:
-                raise throttled_or_raise(error) from error
-            for item in response.get("Responses", {}).get(self._table, []):
-                group = group_from_item(item)
-                found[group.name] = group
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-        raise throttled()
+        found = (group_from_item(item) for item in batch_get_items(self._client, self._table, keys))
+        return {group.name: group for group in found}
 
     def names_after(self, application_id: str, after: str | None, limit: int) -> list[str]:
         query: dict[str, Any] = {
@@ -217,17 +205,7 @@ class DynamoDeploymentGroupStore:
         }
         if after is not None:
             query["ExclusiveStartKey"] = group_key(application_id, after)
-        names: list[str] = []
-        while len(names) < limit:
-            try:
-                response = self._client.query(**query, Limit=limit - len(names))
-            except ClientError as error:
-                raise throttled_or_raise(error) from error
-            names.extend(item["deployment_group_name"]["S"] for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                break
-            query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return names
+        return query_attribute(self._client, query, "deployment_group_name", limit)
 
     # --- transaction parts ----------------------------------------------------------------------
 

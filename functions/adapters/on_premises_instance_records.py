@@ -33,6 +33,7 @@ from functions.adapters.dynamodb_errors import (
     throttled,
     throttled_or_raise,
 )
+from functions.adapters.item_reads import batch_get_items, query_attribute
 from rollwright.applications import Tag
 from rollwright.errors import (
     IamSessionArnAlreadyRegisteredException,
@@ -52,7 +53,6 @@ INSTANCES_INDEX = "gsi1"
 INSTANCES_PARTITION = "ON_PREMISES_INSTANCES"
 INSTANCE_SORT_KEY = "INSTANCE"
 CLAIM_SORT_KEY = "ON_PREMISES_INSTANCE"
-_UNPROCESSED_RETRIES = 5
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FAILED = "ConditionalCheckFailed"
 
@@ -176,22 +176,9 @@ class DynamoOnPremisesInstanceStore:
         return None if item is None else instance_from_item(item)
 
     def find_many(self, names: Sequence[str]) -> dict[str, OnPremisesInstance]:
-        found: dict[str, OnPremisesInstance] = {}
-        request: dict[str, Any] = {
-            self._table: {"Keys": [instance_key(n) for n in names], "ConsistentRead": True}
-        }
-        for _ in range(_UNPROCESSED_RETRIES):
-            try:
-                response = self._client.batch_get_item(RequestItems=request)
-            except ClientError as error:
-                raise throttled_or_raise(error) from error
-            for item in response.get("Responses", {}).get(self._table, []):
-                instance = instance_from_item(item)
-                found[instance.name] = instance
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-        raise throttled()
+        keys = [instance_key(name) for name in names]
+        found = (instance_from_item(i) for i in batch_get_items(self._client, self._table, keys))
+        return {instance.name: instance for instance in found}
 
     def deregister(self, instance: OnPremisesInstance, at: datetime) -> bool:
         return self._transact(
@@ -275,17 +262,7 @@ class DynamoOnPremisesInstanceStore:
             conditions.append("(" + " OR ".join(terms) + ")")
         if conditions:
             request["FilterExpression"] = " AND ".join(conditions)
-        names: list[str] = []
-        while len(names) < limit:
-            try:
-                response = self._client.query(**request, Limit=limit)
-            except ClientError as error:
-                raise throttled_or_raise(error) from error
-            names.extend(item["gsi1sk"]["S"] for item in response.get("Items", []))
-            if "LastEvaluatedKey" not in response:
-                break
-            request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
-        return names[:limit]
+        return query_attribute(self._client, request, "gsi1sk", limit)
 
     def _transact(self, items: list[dict[str, Any]]) -> bool:
         try:

@@ -28,6 +28,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.adapters.dynamodb_errors import throttled, throttled_or_raise
+from functions.adapters.item_reads import UNPROCESSED_RETRIES, batch_get_items
 from rollwright.revision_listing import DeployedFilter, ListPosition, RevisionFilter
 from rollwright.revision_locations import (
     AppSpecText,
@@ -42,7 +43,6 @@ from rollwright.revisions import ApplicationRevision
 
 REVISIONS_INDEX = "gsi1"
 _BATCH_WRITE_LIMIT = 25
-_UNPROCESSED_RETRIES = 5
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Everything but appspec_content: listings never show inline content, so they do not carry it.
 _LISTED_ATTRIBUTES = (
@@ -228,25 +228,9 @@ class DynamoRevisionStore:
     def find_many(
         self, application_id: str, revision_ids: Sequence[str]
     ) -> dict[str, ApplicationRevision]:
-        found: dict[str, ApplicationRevision] = {}
-        request: dict[str, Any] = {
-            self._table: {
-                "Keys": [revision_key(application_id, r) for r in revision_ids],
-                "ConsistentRead": True,
-            }
-        }
-        for _ in range(_UNPROCESSED_RETRIES):
-            try:
-                response = self._client.batch_get_item(RequestItems=request)
-            except ClientError as error:
-                raise throttled_or_raise(error) from error
-            for item in response.get("Responses", {}).get(self._table, []):
-                revision = revision_from_item(item)
-                found[revision.revision_id] = revision
-            request = response.get("UnprocessedKeys") or {}
-            if not request:
-                return found
-        raise throttled()
+        keys = [revision_key(application_id, r) for r in revision_ids]
+        found = (revision_from_item(i) for i in batch_get_items(self._client, self._table, keys))
+        return {revision.revision_id: revision for revision in found}
 
     def page_by_register_time(
         self,
@@ -289,7 +273,7 @@ class DynamoRevisionStore:
 
     def _delete(self, keys: list[dict[str, Any]]) -> None:
         request: dict[str, Any] = {self._table: [{"DeleteRequest": {"Key": key}} for key in keys]}
-        for _ in range(_UNPROCESSED_RETRIES):
+        for _ in range(UNPROCESSED_RETRIES):
             try:
                 response = self._client.batch_write_item(RequestItems=request)
             except ClientError as error:
