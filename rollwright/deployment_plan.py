@@ -3,7 +3,9 @@
 ``plan_deployment`` turns what CreateDeployment knows (the group, its configuration's minimum
 healthy hosts rule, the revision and the targets of ``target_selection``) into a
 ``DeploymentPlan``: the hosts in deployment order (``rollout.deployment_order``), each with its
-agent segments (``lifecycle_segments``; without a load balancer for now), the rollout counters of
+agent segments (``lifecycle_segments``: with the traffic events when the deployment controls
+traffic and the host is an EC2 instance, which is what load balancers register), the rollout
+counters of
 ``rollout_counters`` and, when the deployment can never begin (no instances, or the health
 constraints are invalid), how it ends. Nothing is decided here that a report handler must change
 later: positions are fixed, and the counters are the only moving part.
@@ -32,6 +34,7 @@ from rollwright.rollout_counters import (
     start_outcome,
 )
 from rollwright.target_selection import DeploymentTarget, TargetKind
+from rollwright.traffic_control import TrafficTargets
 
 # Reference §9: a lifecycle event runs at most an hour.
 LIFECYCLE_EVENT_MAX_SECONDS = 3600
@@ -90,6 +93,9 @@ class DeploymentSettings:
     creator: str = "user"
     description: str = ""
     limits: HostLimits = field(default_factory=HostLimits)
+    # The group's classic load balancers and target groups, with traffic control only
+    # (``traffic_control.traffic_targets``).
+    load_balancers: TrafficTargets | None = None
 
 
 @dataclass(frozen=True)
@@ -131,8 +137,12 @@ def plan_deployment(
     ordered = deployment_order(rollout_targets)
     health = plan_health(settings.minimum_healthy_hosts, len(ordered))
     healthy = sum(t.healthy_at_start for t in ordered)
-    events = in_place_events(with_load_balancer=False)
-    segments = agent_segments(with_load_balancer=False)
+    controls_traffic = settings.load_balancers is not None and not settings.load_balancers.is_empty
+
+    def behind_load_balancer(host_id: str) -> bool:
+        # On-premises instances cannot be registered in a load balancer.
+        return controls_traffic and by_host[host_id].kind is TargetKind.EC2
+
     planned = tuple(
         PlannedTarget(
             host_id=t.host_id,
@@ -142,8 +152,8 @@ def plan_deployment(
             healthy_at_start=t.healthy_at_start,
             instance_health=t.instance_health,
             revision_health=t.revision_health,
-            lifecycle_events=events,
-            segments=segments,
+            lifecycle_events=in_place_events(with_load_balancer=behind_load_balancer(t.host_id)),
+            segments=agent_segments(with_load_balancer=behind_load_balancer(t.host_id)),
         )
         for position, t in enumerate(ordered)
     )

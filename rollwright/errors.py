@@ -334,6 +334,89 @@ class InstanceLimitExceededException(CodeDeployError):
     name = "InstanceLimitExceededException"
 
 
+# --- deployment and deployment target errors (botocore model shapes) -------------------------
+
+
+class DeploymentLimitExceededException(CodeDeployError):
+    name = "DeploymentLimitExceededException"
+
+
+class DeploymentIdRequiredException(CodeDeployError):
+    name = "DeploymentIdRequiredException"
+
+
+class InvalidDeploymentIdException(CodeDeployError):
+    name = "InvalidDeploymentIdException"
+
+
+class DeploymentDoesNotExistException(CodeDeployError):
+    name = "DeploymentDoesNotExistException"
+
+
+class DeploymentNotStartedException(CodeDeployError):
+    name = "DeploymentNotStartedException"
+
+
+class DeploymentTargetIdRequiredException(CodeDeployError):
+    name = "DeploymentTargetIdRequiredException"
+
+
+class InvalidDeploymentTargetIdException(CodeDeployError):
+    name = "InvalidDeploymentTargetIdException"
+
+
+class DeploymentTargetDoesNotExistException(CodeDeployError):
+    name = "DeploymentTargetDoesNotExistException"
+
+
+class DeploymentTargetListSizeExceededException(CodeDeployError):
+    name = "DeploymentTargetListSizeExceededException"
+
+
+class InvalidTargetInstancesException(CodeDeployError):
+    name = "InvalidTargetInstancesException"
+
+
+class InvalidFileExistsBehaviorException(CodeDeployError):
+    name = "InvalidFileExistsBehaviorException"
+
+
+class InvalidTimeRangeException(CodeDeployError):
+    name = "InvalidTimeRangeException"
+
+
+class InvalidDeploymentStatusException(CodeDeployError):
+    name = "InvalidDeploymentStatusException"
+
+
+class InvalidExternalIdException(CodeDeployError):
+    name = "InvalidExternalIdException"
+
+
+class InvalidInstanceStatusException(CodeDeployError):
+    name = "InvalidInstanceStatusException"
+
+
+class InvalidInstanceTypeException(CodeDeployError):
+    name = "InvalidInstanceTypeException"
+
+
+class InvalidDeploymentInstanceTypeException(CodeDeployError):
+    name = "InvalidDeploymentInstanceTypeException"
+
+
+class InvalidTargetFilterNameException(CodeDeployError):
+    name = "InvalidTargetFilterNameException"
+
+
+class InstanceDoesNotExistException(CodeDeployError):
+    name = "InstanceDoesNotExistException"
+
+
+class InstanceIdRequiredException(CodeDeployError):
+    name = "InstanceIdRequiredException"
+
+
 # --- protocol errors (common to AWS protocols, not in any service model) ----------------------
 
 
@@ -367,3 +450,7 @@ def all_error_classes() -> list[type[CodeDeployError]]:
             if subclass is not ProtocolError:
                 found.append(subclass)
     return found
+
+
+class DeploymentAlreadyCompletedException(CodeDeployError):
+    name = "DeploymentAlreadyCompletedException"

@@ -34,6 +34,15 @@ class ReportEffect(StrEnum):
 
 
 @dataclass(frozen=True)
+class TrafficStep:
+    """A control-plane event (BlockTraffic or AllowTraffic) under way on a host: its load
+    balancer change was made and is waited for until ``deadline`` (epoch seconds)."""
+
+    event: LifecycleEvent
+    deadline: float
+
+
+@dataclass(frozen=True)
 class HostRecord:
     """What the control plane keeps of a host while it deploys (the target item)."""
 
@@ -47,6 +56,7 @@ class HostRecord:
     segment_started: bool = False  # whether any report of that segment arrived
     dispatched_at: float = 0.0
     last_seen_at: float = 0.0  # the last dispatch, report or heartbeat
+    traffic: TrafficStep | None = None  # between agent segments, while the control plane acts
 
 
 @dataclass(frozen=True)
@@ -119,8 +129,9 @@ def effect_of_report(host: HostRecord, report: EventReport) -> ReportEffect:
 
 def host_is_lost(host: HostRecord, *, now: float, limits: HostLimits) -> bool:
     """Whether a host in progress is dead: its segment never started within the start limit,
-    or it has been silent (no report, no heartbeat) for the heartbeat limit."""
-    if host.status is not InstanceStatus.IN_PROGRESS:
+    or it has been silent (no report, no heartbeat) for the heartbeat limit. A host whose
+    traffic step is under way is not running anything: its step's own deadline applies."""
+    if host.status is not InstanceStatus.IN_PROGRESS or host.traffic is not None:
         return False
     if not host.segment_started:
         return now - host.dispatched_at > limits.start_seconds

@@ -36,6 +36,7 @@ class RolloutErrorCode(StrEnum):
     HEALTH_CONSTRAINTS = "HEALTH_CONSTRAINTS"
     HEALTH_CONSTRAINTS_INVALID = "HEALTH_CONSTRAINTS_INVALID"
     NO_INSTANCES = "NO_INSTANCES"
+    MANUAL_STOP = "MANUAL_STOP"
 
 
 HEALTH_CONSTRAINTS_MESSAGE = (
@@ -65,6 +66,11 @@ FAILED_HEALTH_CONSTRAINTS = RolloutOutcome(
 )
 FAILED_NO_INSTANCES = RolloutOutcome(
     DeploymentStatus.FAILED, RolloutErrorCode.NO_INSTANCES, NO_INSTANCES_MESSAGE
+)
+STOPPED_MANUALLY = RolloutOutcome(
+    DeploymentStatus.STOPPED,
+    RolloutErrorCode.MANUAL_STOP,
+    "The deployment was stopped by a StopDeployment request.",
 )
 
 

@@ -16,22 +16,27 @@ segment moves the rollout on by itself, with the atomic counters of ``rollout_co
 
 The workflow's ``sweep`` runs every few seconds while the rollout lasts: it fails hosts that never
 started their segment or went silent (``host_progress.host_is_lost``) through the same result
-path, refills the window (healing a handler that died half-way) and answers the token again if
-the rollout ended, so a deployment never hangs.
+path, looks again at traffic steps under way (``traffic_steps``), refills the window (healing a
+handler that died half-way) and answers the token again if the rollout ended, so a deployment
+never hangs.
+
+With a load balancer, the end of the segment before BlockTraffic or AllowTraffic begins a traffic
+step instead of the next segment; the next segment starts once the step settled.
+
+A stop (``stop_requested``, recorded by StopDeployment) keeps new hosts from being claimed (the
+claim's condition) and ends a host in progress after its current segment; once nothing is in
+progress the rollout ends Stopped with MANUAL_STOP.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any
 
-from rollwright.agent_protocol import EventReport, Heartbeat, HostCommand
-from rollwright.deployment_plan import HostLimits
+from rollwright.agent_protocol import EventReport, Heartbeat
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.host_progress import (
-    DeploymentCommandSettings,
     HostRecord,
     ReportEffect,
     command_id,
@@ -39,112 +44,26 @@ from rollwright.host_progress import (
     host_is_lost,
     segment_command,
 )
-from rollwright.lifecycle_segments import EventProgress, progress_from_report
+from rollwright.lifecycle_segments import progress_from_report
 from rollwright.rollout import InstanceStatus
-from rollwright.rollout_counters import RolloutCounters, RolloutOutcome, can_claim, verdict
+from rollwright.rollout_counters import (
+    STOPPED_MANUALLY,
+    RolloutCounters,
+    RolloutOutcome,
+    can_claim,
+    verdict,
+)
+from rollwright.rollout_store import (
+    DeploymentRecord,
+    FinalStatus,
+    HostCommandSender,
+    RolloutStore,
+    TaskTokens,
+)
+from rollwright.traffic_control import control_event_after
+from rollwright.traffic_steps import TrafficOutcome, TrafficSteps
 
 TIMEOUT_ERROR = "States.Timeout"
-
-
-@dataclass(frozen=True)
-class DeploymentRecord:
-    """What the rollout reads of the deployment item."""
-
-    commands: DeploymentCommandSettings
-    limits: HostLimits
-    status: DeploymentStatus
-    counters: RolloutCounters
-    claimed: int  # positions 0 .. claimed-1 have been started
-    unhealthy_total: int  # positions below it hold the hosts unhealthy at start
-    start_outcome: RolloutOutcome | None = None
-    outcome: RolloutOutcome | None = None  # set once the rollout ended
-    task_token: str | None = None
-
-    @property
-    def deployment_id(self) -> str:
-        return self.commands.deployment_id
-
-
-@dataclass(frozen=True)
-class FinalStatus:
-    """What ``finish`` records: the status and CodeDeploy's ``errorInformation``."""
-
-    status: DeploymentStatus
-    error_code: str | None = None
-    message: str = ""
-
-
-class RolloutStore(Protocol):
-    def deployment(self, deployment_id: str) -> DeploymentRecord | None: ...
-
-    def host(self, deployment_id: str, host_id: str) -> HostRecord | None: ...
-
-    def host_at(self, deployment_id: str, position: int) -> str: ...
-
-    def unfinished_hosts(self, deployment_id: str) -> list[HostRecord]:
-        """The hosts still Pending or InProgress."""
-        ...
-
-    def store_task_token(self, deployment_id: str, token: str) -> bool:
-        """Keep the token on an InProgress deployment; False if it is not InProgress."""
-        ...
-
-    def claim(
-        self, deployment_id: str, position: int, *, host_is_healthy: bool
-    ) -> RolloutCounters | None:
-        """Take ``position`` if it is the next one and the claim condition holds: the counters
-        after it, or None when either condition failed."""
-        ...
-
-    def start_segment(
-        self, deployment_id: str, host_id: str, *, segment_index: int, command_id: str, now: float
-    ) -> HostRecord | None:
-        """Segment 0: Pending → InProgress; segment n: only from segment n - 1, InProgress.
-        The host after the change, or None when another handler made it first."""
-        ...
-
-    def record_progress(
-        self,
-        deployment_id: str,
-        host_id: str,
-        progress: EventProgress,
-        *,
-        command_id: str,
-        now: float,
-    ) -> bool:
-        """Record an event's start or end the first time only; False for a repeat."""
-        ...
-
-    def record_heartbeat(
-        self, deployment_id: str, host_id: str, *, command_id: str, now: float
-    ) -> bool: ...
-
-    def record_result(
-        self, host: HostRecord, *, succeeded: bool, now: float, silent_since: float | None = None
-    ) -> bool:
-        """The host's result and ``result_delta`` in one transaction, if the host is still in
-        ``host.segment_index`` InProgress (and, for a lost host, still silent since then)."""
-        ...
-
-    def end(self, deployment_id: str, outcome: RolloutOutcome, counters: RolloutCounters) -> bool:
-        """Record the outcome and ``skip_delta`` once, if the counters are still ``counters``."""
-        ...
-
-    def skip_host(self, deployment_id: str, host_id: str) -> None: ...
-
-    def finish(self, deployment_id: str, final: FinalStatus, *, now: float) -> bool: ...
-
-
-class HostCommandSender(Protocol):
-    def send(self, command: HostCommand) -> None:
-        """Deliver a command on the host's queue, creating the queue if it is missing."""
-        ...
-
-
-class TaskTokens(Protocol):
-    def succeed(self, token: str, output: Mapping[str, Any]) -> bool:
-        """Answer a waiting task; False if it no longer waits (answered or timed out)."""
-        ...
 
 
 class ReportAnswer(Enum):
@@ -155,11 +74,16 @@ class ReportAnswer(Enum):
 
 class ServerRollout:
     def __init__(
-        self, store: RolloutStore, commands: HostCommandSender, tokens: TaskTokens
+        self,
+        store: RolloutStore,
+        commands: HostCommandSender,
+        tokens: TaskTokens,
+        traffic: TrafficSteps | None = None,
     ) -> None:
         self._store = store
         self._commands = commands
         self._tokens = tokens
+        self._traffic = traffic
 
     # --- workflow steps -----------------------------------------------------------------------
 
@@ -187,6 +111,8 @@ class ServerRollout:
                 if host.status is InstanceStatus.PENDING and host.position < deployment.claimed:
                     # Claimed by a handler that died before starting it.
                     self._start_segment(deployment, host.host_id, 0, now=now)
+                elif host.traffic is not None:
+                    self._check_traffic(deployment, host, now=now)
                 elif host_is_lost(host, now=now, limits=deployment.limits):
                     self._store.record_result(
                         host, succeeded=False, now=now, silent_since=host.last_seen_at
@@ -248,7 +174,7 @@ class ServerRollout:
             return ReportAnswer.ACCEPTED
         deployment = self._deployment(report.deployment_id)
         if effect is ReportEffect.NEXT_SEGMENT:
-            self._start_segment(deployment, host.host_id, host.segment_index + 1, now=now)
+            self._after_segment(deployment, host, now=now)
             return ReportAnswer.ACCEPTED
         if self._store.record_result(host, succeeded=effect is ReportEffect.SUCCEEDED, now=now):
             self._advance(self._deployment(report.deployment_id), now=now)
@@ -264,11 +190,63 @@ class ServerRollout:
         )
         return ReportAnswer.ACCEPTED
 
+    def settle_stop(self, deployment_id: str, *, now: float) -> None:
+        """After a stop was recorded: end the rollout at once if nothing is in progress."""
+        deployment = self._store.deployment(deployment_id)
+        if deployment is not None:
+            self._advance(deployment, now=now)
+
+    # --- between segments ---------------------------------------------------------------------
+
+    def _after_segment(self, deployment: DeploymentRecord, host: HostRecord, *, now: float) -> None:
+        """A segment ended and another follows: a traffic step first when one lies between."""
+        event = control_event_after(host.segments[host.segment_index][-1])
+        if event is None:
+            self._next_segment(deployment, host, now=now)
+            return
+        if deployment.load_balancers is None or self._traffic is None:
+            raise LookupError(
+                f"host {host.host_id} of {deployment.deployment_id} reached {event.value} "
+                "without load balancers to act on"
+            )
+        outcome = self._traffic.begin(deployment.load_balancers, host, event, now=now)
+        self._after_traffic(deployment, host, outcome, now=now)
+
+    def _check_traffic(self, deployment: DeploymentRecord, host: HostRecord, *, now: float) -> None:
+        if deployment.load_balancers is None or self._traffic is None:
+            return
+        outcome = self._traffic.check(deployment.load_balancers, host, now=now)
+        self._after_traffic(deployment, host, outcome, now=now)
+
+    def _after_traffic(
+        self, deployment: DeploymentRecord, host: HostRecord, outcome: TrafficOutcome, *, now: float
+    ) -> None:
+        if outcome is TrafficOutcome.SETTLED:
+            self._next_segment(self._deployment(deployment.deployment_id), host, now=now)
+        elif outcome is TrafficOutcome.FAILED:
+            self._fail(host, now=now)
+
+    def _next_segment(self, deployment: DeploymentRecord, host: HostRecord, *, now: float) -> None:
+        if deployment.stop_requested:
+            # Stopped: the host ends with the segment it was running (its remaining events are
+            # Skipped); it counts as failed, as it did not get the whole revision.
+            self._fail(host, now=now)
+            return
+        self._start_segment(deployment, host.host_id, host.segment_index + 1, now=now)
+
+    def _fail(self, host: HostRecord, *, now: float) -> None:
+        if self._store.record_result(host, succeeded=False, now=now):
+            self._advance(self._deployment(host.deployment_id), now=now)
+
     # --- the rollout --------------------------------------------------------------------------
 
     def _advance(self, deployment: DeploymentRecord, *, now: float) -> None:
         """Claim what the counters allow, in order, then end the rollout if it is over."""
         if deployment.outcome is not None or deployment.status is not DeploymentStatus.IN_PROGRESS:
+            return
+        if deployment.stop_requested:
+            if deployment.counters.in_progress == 0:
+                self._end(deployment, STOPPED_MANUALLY, deployment.counters)
             return
         counters, position = deployment.counters, deployment.claimed
         while position < counters.plan.total:

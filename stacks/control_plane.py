@@ -14,9 +14,11 @@ from stacks.alarm_wiring import AlarmWiring
 from stacks.api import CodeDeployApi
 from stacks.artifacts import ArtifactStore
 from stacks.dead_letter_queue import DeadLetterQueue
+from stacks.fleet_reads import grant_fleet_reads
 from stacks.host_access import HOST_QUEUE_PREFIX, HostAccess
 from stacks.python_function import PythonFunction
 from stacks.state_table import INDEX_NAME, StateTable
+from stacks.traffic_control import grant_traffic_control
 from stacks.workflows import DeploymentWorkflows
 
 STACK_NAME = "Rollwright"
@@ -124,6 +126,11 @@ class ControlPlaneStack(Stack):
                 reason="Revisions are any object (and version) of the artifacts bucket.",
             )
         agent_logs.log_group.grant_write(agent.role)
+        # CreateDeployment resolves EC2 and Auto Scaling targets.
+        grant_fleet_reads(api.role)
+        for traffic_controller in (agent, workflow):
+            # BlockTraffic/AllowTraffic: begun on a host's report, looked at again by the sweep.
+            grant_traffic_control(traffic_controller.role)
         for function in (api, workflow, agent):
             accept_wildcards(
                 function.role,
@@ -179,6 +186,8 @@ class ControlPlaneStack(Stack):
                     reason="StopExecution names executions, which are created per deployment.",
                 )
             machine.grant_task_response(agent.role)
+        # StopDeployment with nothing in progress ends the rollout, which answers its wait.
+        workflows.server.grant_task_response(api.role)
         # The workflow function answers its own Server wait when a rollout ends at dispatch or a
         # sweep ends it. A policy of its own: the function's default policy may not name the
         # machine, which names the function (a dependency cycle).

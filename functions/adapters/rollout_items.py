@@ -10,6 +10,8 @@ Deployment item: ``pk = DEPLOYMENT#<deploymentId>``, ``sk = DEPLOYMENT``:
 - ``deployment_config_name``, ``minimum_healthy_hosts`` ``{type, value}``,
   ``file_exists_behavior``, ``ignore_application_stop_failures``;
 - ``host_limits`` ``{start_seconds, heartbeat_seconds, sweep_interval_seconds}``;
+- ``load_balancers`` ``{elb_names, target_group_names}`` (with traffic control only);
+- ``stop_requested`` ``{at_ms, auto_rollback_enabled}`` (set once by StopDeployment);
 - the rollout counters (numbers, moved only by ``ADD``): ``minimum``, ``window``, ``total``,
   ``pending_healthy``, ``pending_unhealthy``, ``in_progress``, ``succeeded``, ``failed``,
   ``skipped``, ``free_slots``, ``headroom``, ``claimed`` (positions started), and
@@ -23,9 +25,11 @@ Target item: ``pk = DEPLOYMENT#<deploymentId>``, ``sk = TARGET#<host id>``: ``ho
 ``healthy_at_start``, ``instance_health``, ``revision_health``, ``lifecycle_event_names`` (the
 whole sequence), ``segments`` (lists of agent event names), ``segment_index``, ``command_id``,
 ``segment_started``, ``dispatched_at_ms``, ``last_seen_at_ms``, ``last_heartbeat_at_ms``,
-``result_time_ms`` and ``lifecycle_events``: one map per agent event (created empty), holding
-``status``, ``start_time_ms``, ``end_time_ms`` and ``diagnostics`` ``{error_code, script_name,
-message, log_tail}`` as the agent reported them, each the first report of its kind.
+``result_time_ms`` and ``lifecycle_events``: one map per agent event and per traffic event
+(BlockTraffic, AllowTraffic; created empty), holding ``status``, ``start_time_ms``,
+``end_time_ms`` and ``diagnostics`` ``{error_code, script_name, message, log_tail}`` as the agent
+reported them (or the control plane recorded them), each the first of its kind; ``traffic``
+``{event, deadline_ms}`` while a traffic step is under way.
 
 Position item: ``pk = DEPLOYMENT#<deploymentId>``, ``sk = POSITION#<000000 position>``:
 ``host_id``. The deployment order, so a claim of position p finds its host with one read and the
@@ -43,11 +47,12 @@ from functions.adapters.deployment_records import deployment_key
 from rollwright.agent_protocol import FileExistsBehavior, read_revision, revision_document
 from rollwright.deployment_plan import DeploymentPlan, HostLimits, PlannedTarget
 from rollwright.deployment_status import DeploymentStatus
-from rollwright.host_progress import DeploymentCommandSettings, HostRecord
-from rollwright.lifecycle import LifecycleEvent
+from rollwright.host_progress import DeploymentCommandSettings, HostRecord, TrafficStep
+from rollwright.lifecycle import AGENT_EVENTS, LifecycleEvent
 from rollwright.rollout import InstanceStatus
 from rollwright.rollout_counters import RolloutCounters, RolloutErrorCode, RolloutOutcome
-from rollwright.server_rollout import DeploymentRecord
+from rollwright.rollout_store import DeploymentRecord
+from rollwright.traffic_control import TrafficTargets
 
 COUNTER_NAMES = (
     "pending_healthy",
@@ -109,11 +114,16 @@ def deployment_item(plan: DeploymentPlan) -> dict[str, Any]:
     }
     if plan.start_outcome is not None:
         item["start_outcome"] = outcome_document(plan.start_outcome)
+    if settings.load_balancers is not None:
+        item["load_balancers"] = {
+            "elb_names": list(settings.load_balancers.elb_names),
+            "target_group_names": list(settings.load_balancers.target_group_names),
+        }
     return item
 
 
 def target_item(deployment_id: str, target: PlannedTarget) -> dict[str, Any]:
-    agent_events = [event.value for segment in target.segments for event in segment]
+    recorded = [event.value for event in target.lifecycle_events if event in _RECORDED_EVENTS]
     return {
         **target_key(deployment_id, target.host_id),
         "host_id": target.host_id,
@@ -129,8 +139,11 @@ def target_item(deployment_id: str, target: PlannedTarget) -> dict[str, Any]:
         "segment_index": 0,
         "command_id": "",
         "segment_started": False,
-        "lifecycle_events": {name: {} for name in agent_events},
+        "lifecycle_events": {name: {} for name in recorded},
     }
+
+
+_RECORDED_EVENTS = AGENT_EVENTS | {LifecycleEvent.BLOCK_TRAFFIC, LifecycleEvent.ALLOW_TRAFFIC}
 
 
 def position_item(deployment_id: str, target: PlannedTarget) -> dict[str, Any]:
@@ -188,6 +201,18 @@ def read_deployment(item: dict[str, Any]) -> DeploymentRecord:
         start_outcome=read_outcome(item.get("start_outcome")),
         outcome=read_outcome(item.get("outcome")),
         task_token=item.get("task_token"),
+        load_balancers=_read_load_balancers(item.get("load_balancers")),
+        stop_requested="stop_requested" in item,
+        create_time=_seconds(item.get("create_time_ms")),
+        complete_time=(_seconds(item["complete_time_ms"]) if "complete_time_ms" in item else None),
+    )
+
+
+def _read_load_balancers(document: dict[str, Any] | None) -> TrafficTargets | None:
+    if document is None:
+        return None
+    return TrafficTargets(
+        tuple(document.get("elb_names", ())), tuple(document.get("target_group_names", ()))
     )
 
 
@@ -206,7 +231,14 @@ def read_host(item: dict[str, Any]) -> HostRecord:
         segment_started=bool(item.get("segment_started", False)),
         dispatched_at=_seconds(item.get("dispatched_at_ms")),
         last_seen_at=_seconds(item.get("last_seen_at_ms")),
+        traffic=_read_traffic(item.get("traffic")),
     )
+
+
+def _read_traffic(document: dict[str, Any] | None) -> TrafficStep | None:
+    if not document:
+        return None
+    return TrafficStep(LifecycleEvent(document["event"]), _seconds(document["deadline_ms"]))
 
 
 def _seconds(value: Decimal | int | None) -> float:

@@ -8,10 +8,12 @@ double a count: the condition of each write is what the rollout's safety rests o
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from functions.adapters.active_deployments import release_active_deployment
 from functions.adapters.deployment_records import deployment_key
 from functions.adapters.dynamodb_errors import cancellation_reasons, error_code
 from functions.adapters.rollout_items import (
@@ -40,7 +42,7 @@ from rollwright.rollout_counters import (
     result_delta,
     skip_delta,
 )
-from rollwright.server_rollout import DeploymentRecord, FinalStatus
+from rollwright.rollout_store import DeploymentRecord, FinalStatus
 
 # TransactWriteItems takes at most 100 items.
 TRANSACTION_LIMIT = 100
@@ -51,6 +53,14 @@ class DeploymentExistsError(Exception):
     """A deployment with this id was written already."""
 
 
+class WrittenWithError(Exception):
+    """An item written with a plan (``with_items[index]``) was refused by its condition."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
 class RolloutRecords:
     def __init__(self, table: Any) -> None:
         self._table = table
@@ -59,39 +69,51 @@ class RolloutRecords:
 
     # --- creating -----------------------------------------------------------------------------
 
-    def write_plan(self, plan: DeploymentPlan) -> None:
+    def write_plan(
+        self,
+        plan: DeploymentPlan,
+        *,
+        attributes: Mapping[str, Any] | None = None,
+        with_items: Sequence[dict[str, Any]] = (),
+    ) -> None:
         """Write the deployment, its targets and its order. Up to 49 hosts in one transaction;
         more in batches first, then the deployment item, conditionally: it is what makes the
-        deployment exist, so a half-written plan is invisible and a retry overwrites it."""
+        deployment exist, so a half-written plan is invisible and a retry overwrites it.
+
+        ``attributes`` are added to the deployment item; ``with_items`` (TransactWriteItems
+        requests, conditions included) are written in the deployment item's transaction, and
+        ``WrittenWithError(i)`` says that the i-th of them was refused by its condition.
+        """
         deployment_id = plan.settings.deployment_id
         children = [target_item(deployment_id, t) for t in plan.targets]
         children += [position_item(deployment_id, t) for t in plan.targets]
-        deployment = deployment_item(plan)
+        deployment = {**deployment_item(plan), **(attributes or {})}
         new = "attribute_not_exists(pk)"
-        if len(children) + 1 <= TRANSACTION_LIMIT:
-            items = [deployment, *children]
-            try:
-                self._client.transact_write_items(
-                    TransactItems=[
-                        {"Put": {"TableName": self._name, "Item": i, "ConditionExpression": new}}
-                        for i in items
-                    ]
-                )
-            except ClientError as error:
-                if "ConditionalCheckFailed" in cancellation_reasons(error)[:1]:
-                    raise DeploymentExistsError(deployment_id) from error
-                raise
+
+        def put(item: dict[str, Any]) -> dict[str, Any]:
+            return {"Put": {"TableName": self._name, "Item": item, "ConditionExpression": new}}
+
+        together = [put(deployment), *with_items]
+        if len(children) + len(together) <= TRANSACTION_LIMIT:
+            self._transact(deployment_id, [*together, *(put(child) for child in children)])
             return
         if self._table.get_item(Key=deployment_key(deployment_id)).get("Item") is not None:
             raise DeploymentExistsError(deployment_id)
         with self._table.batch_writer() as batch:
             for item in children:
                 batch.put_item(Item=item)
+        self._transact(deployment_id, together)
+
+    def _transact(self, deployment_id: str, requests: list[dict[str, Any]]) -> None:
         try:
-            self._table.put_item(Item=deployment, ConditionExpression=new)
+            self._client.transact_write_items(TransactItems=requests)
         except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
+            reasons = cancellation_reasons(error)
+            if "ConditionalCheckFailed" in reasons[:1]:
                 raise DeploymentExistsError(deployment_id) from error
+            for index, reason in enumerate(reasons[1:]):
+                if reason == "ConditionalCheckFailed":
+                    raise WrittenWithError(index) from error
             raise
 
     # --- reading ------------------------------------------------------------------------------
@@ -168,6 +190,7 @@ class RolloutRecords:
             "claimed = :position",
             "free_slots >= :min_free",
             "attribute_not_exists(outcome)",
+            "attribute_not_exists(stop_requested)",
             "#s = :in_progress",
         ]
         values: dict[str, Any] = {
@@ -375,7 +398,19 @@ class RolloutRecords:
         if final.error_code is not None:
             update += ", error_information = :error"
             values[":error"] = {"code": final.error_code, "message": final.message}
-        return self._update(deployment_key(deployment_id), update, "#s = :in_progress", values)
+        finished = self._update(deployment_key(deployment_id), update, "#s = :in_progress", values)
+        # Also when finished already (a retried step), in case the release was lost to a crash.
+        self.release_if_ended(deployment_id)
+        return finished
+
+    def release_if_ended(self, deployment_id: str) -> bool:
+        """Free the deployment's group for the next deployment, once the deployment has ended."""
+        item = self.deployment_item(deployment_id)
+        if item is None or not DeploymentStatus(item["status"]).is_terminal:
+            return False
+        return release_active_deployment(
+            self._table, str(item["deployment_group_id"]), deployment_id
+        )
 
     def _update(
         self,

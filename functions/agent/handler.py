@@ -20,11 +20,14 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, e
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.adapters.host_queues import HostQueues
+from functions.adapters.load_balancers import ElasticLoadBalancers
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
+from functions.adapters.traffic_step_records import TrafficStepRecords
 from rollwright.agent_protocol import InvalidAgentMessageError, read_event_report, read_heartbeat
 from rollwright.host_ids import host_id_of_caller
 from rollwright.server_rollout import ReportAnswer, ServerRollout
+from rollwright.traffic_steps import TrafficSteps
 
 logger = Logger()
 _rollout: ServerRollout | None = None
@@ -34,10 +37,16 @@ def rollout() -> ServerRollout:
     """Built on first use, so that the ping route needs no AWS clients."""
     global _rollout  # noqa: PLW0603 (one per Lambda environment)
     if _rollout is None:
+        table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
         _rollout = ServerRollout(
-            RolloutRecords(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])),
+            RolloutRecords(table),
             HostQueues(boto3.client("sqs"), queue_prefix=os.environ["HOST_QUEUE_PREFIX"]),
             TaskTokens(boto3.client("stepfunctions")),
+            TrafficSteps(
+                TrafficStepRecords(table),
+                ElasticLoadBalancers(boto3.client("elb"), boto3.client("elbv2")),
+                sleep=time.sleep,
+            ),
         )
     return _rollout
 

@@ -9,7 +9,9 @@ protocol of the request.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import os
+import secrets
 import uuid
 from datetime import UTC, datetime
 from functools import cache
@@ -25,13 +27,19 @@ from functions.adapters.application_records import DynamoApplicationStore
 from functions.adapters.application_tag_records import DynamoApplicationTagStore
 from functions.adapters.deployment_config_records import DynamoDeploymentConfigStore
 from functions.adapters.deployment_group_records import DynamoDeploymentGroupStore
+from functions.adapters.deployment_store import DynamoDeploymentStore
+from functions.adapters.fleet_instances import Ec2Fleet
 from functions.adapters.on_premises_instance_records import DynamoOnPremisesInstanceStore
 from functions.adapters.revision_records import DynamoRevisionStore
+from functions.adapters.workflow_starts import StepFunctionsWorkflows
+from functions.api.deployment_stops import deployment_stops
 from functions.api.member_types import check_member_types
 from rollwright.account_region import AccountRegion
 from rollwright.applications import Applications
 from rollwright.deployment_configs import DeploymentConfigs
 from rollwright.deployment_groups import DeploymentGroups
+from rollwright.deployment_requests import new_deployment_id
+from rollwright.deployments import Deployments
 from rollwright.dispatch import dispatch
 from rollwright.errors import CodeDeployError, InternalFailure
 from rollwright.on_premises_instances import OnPremisesInstances
@@ -74,6 +82,30 @@ def services(function_arn: str) -> CodeDeployServices:
         deployment_configs,
         new_id=lambda: str(uuid.uuid4()),
     )
+    revisions = ApplicationRevisions(
+        DynamoRevisionStore(dynamodb, table), applications, clock=lambda: datetime.now(UTC)
+    )
+    on_premises_instances = OnPremisesInstances(
+        DynamoOnPremisesInstanceStore(dynamodb, table),
+        account_region=AccountRegion.of_function(function_arn),
+        clock=lambda: datetime.now(UTC),
+    )
+    deployments = Deployments(
+        DynamoDeploymentStore(boto3.resource("dynamodb").Table(table)),
+        applications=applications,
+        groups=deployment_groups,
+        configs=deployment_configs,
+        revisions=revisions,
+        on_premises=on_premises_instances,
+        fleet=Ec2Fleet(boto3.client("ec2"), boto3.client("autoscaling")),
+        workflows=StepFunctionsWorkflows(
+            boto3.client("stepfunctions"),
+            server_state_machine_arn=os.environ["SERVER_STATE_MACHINE_ARN"],
+        ),
+        clock=lambda: datetime.now(UTC),
+        new_id=lambda: new_deployment_id(secrets.choice),
+        account_region=AccountRegion.of_function(function_arn),
+    )
     return CodeDeployServices(
         applications=applications,
         deployment_configs=deployment_configs,
@@ -83,14 +115,10 @@ def services(function_arn: str) -> CodeDeployServices:
             DynamoApplicationTagStore(dynamodb, table),
             deployment_groups,
         ),
-        revisions=ApplicationRevisions(
-            DynamoRevisionStore(dynamodb, table), applications, clock=lambda: datetime.now(UTC)
-        ),
-        on_premises_instances=OnPremisesInstances(
-            DynamoOnPremisesInstanceStore(dynamodb, table),
-            account_region=AccountRegion.of_function(function_arn),
-            clock=lambda: datetime.now(UTC),
-        ),
+        revisions=revisions,
+        on_premises_instances=on_premises_instances,
+        deployments=deployments,
+        deployment_stops=deployment_stops(),
     )
 
 
@@ -108,7 +136,7 @@ def handler(event: APIGatewayProxyEvent, context: LambdaContext) -> dict[str, An
         check_member_types(call.operation, call.params)
         logger.append_keys(operation=call.operation)
         metrics.add_dimension(name="operation", value=call.operation)
-        served = services(context.invoked_function_arn)
+        served = dataclasses.replace(services(context.invoked_function_arn), caller=caller)
         response = write_result(protocol, dispatch(call.operation, call.params, served))
     except CodeDeployError as error:
         logger.info("CodeDeploy error", extra={"error": error.name, "error_message": error.message})

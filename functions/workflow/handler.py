@@ -17,19 +17,38 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.adapters.deployment_records import DeploymentRecords
 from functions.adapters.host_queues import HostQueues
+from functions.adapters.load_balancers import ElasticLoadBalancers
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
+from functions.adapters.traffic_step_records import TrafficStepRecords
 from functions.workflow import steps
+from functions.workflow.bookkeeping import FinishBookkeeping
 from rollwright.server_rollout import ServerRollout
+from rollwright.traffic_steps import TrafficSteps
 
 logger = Logger()
 _table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 _records = DeploymentRecords(_table)
+_rollout_records = RolloutRecords(_table)
+_bookkeeping = FinishBookkeeping()
 _rollout = ServerRollout(
-    RolloutRecords(_table),
+    _rollout_records,
     HostQueues(boto3.client("sqs"), queue_prefix=os.environ["HOST_QUEUE_PREFIX"]),
     TaskTokens(boto3.client("stepfunctions")),
+    TrafficSteps(
+        TrafficStepRecords(_table),
+        ElasticLoadBalancers(boto3.client("elb"), boto3.client("elbv2")),
+        sleep=time.sleep,
+    ),
 )
+
+
+def _finish(event: dict[str, Any]) -> dict[str, Any]:
+    """The final status, then what it leaves on the deployment group and the revision."""
+    answer = _rollout.finish(event["deploymentId"], error=event.get("error"), now=time.time())
+    _bookkeeping.record(_rollout_records.deployment(event["deploymentId"]))
+    return answer
+
 
 _STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "begin": lambda event: steps.begin(_records, event["deploymentId"]),
@@ -37,9 +56,7 @@ _STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
         event["deploymentId"], event["taskToken"], now=time.time()
     ),
     "sweep": lambda event: _rollout.sweep(event["deploymentId"], now=time.time()),
-    "finish": lambda event: _rollout.finish(
-        event["deploymentId"], error=event.get("error"), now=time.time()
-    ),
+    "finish": _finish,
 }
 
 

@@ -13,6 +13,9 @@ from rollwright.operations import (
     applications,
     deployment_configs,
     deployment_groups,
+    deployment_stops,
+    deployment_targets,
+    deployments,
     on_premises_instances,
     resource_tags,
     revisions,
@@ -26,4 +29,7 @@ OPERATIONS: dict[str, Operation] = {
     **deployment_configs.OPERATIONS,
     **deployment_groups.OPERATIONS,
     **resource_tags.OPERATIONS,
+    **deployments.OPERATIONS,
+    **deployment_targets.OPERATIONS,
+    **deployment_stops.OPERATIONS,
 }

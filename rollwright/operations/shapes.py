@@ -9,6 +9,8 @@ from typing import Any
 from rollwright.applications import Applications
 from rollwright.deployment_configs import DeploymentConfigs
 from rollwright.deployment_groups import DeploymentGroups
+from rollwright.deployment_stops import DeploymentStops
+from rollwright.deployments import Deployments
 from rollwright.on_premises_instances import OnPremisesInstances
 from rollwright.resource_tags import ResourceTags
 from rollwright.revisions import ApplicationRevisions
@@ -27,6 +29,10 @@ class CodeDeployServices:
     deployment_configs: DeploymentConfigs
     deployment_groups: DeploymentGroups
     resource_tags: ResourceTags
+    deployments: Deployments
+    # The signed caller of the request being served (API Gateway's userArn), set per request.
+    caller: str | None = None
+    deployment_stops: DeploymentStops | None = None
 
 
 Operation = Callable[[CodeDeployServices, Params], Result]

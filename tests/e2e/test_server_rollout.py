@@ -9,94 +9,28 @@ their host's deployment root.
 
 from __future__ import annotations
 
-import io
-import threading
 import time
 import uuid
-import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import boto3
 import pytest
 
-from agent.config import AgentConfig
-from agent.daemon import AgentDaemon
-from agent.identity import assume_host_role
-from agent.service import build_daemon
 from functions.adapters.rollout_records import RolloutRecords
-from rollwright.agent_protocol import BundleType, S3Revision
+from rollwright.agent_protocol import S3Revision
 from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
 from rollwright.deployment_plan import DeploymentSettings, HostLimits, plan_deployment
 from rollwright.target_selection import DeploymentTarget, TargetKind
-from tests.agent.revisions import write_bundle
+from tests.e2e.agent_hosts import HOOKS, Host, operator_session, start_agent, upload_revision
 
 ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
-HOOKS = ["BeforeInstall", "AfterInstall", "ApplicationStart", "ValidateService"]
 # Small limits so that a dead host is noticed within seconds on the devstack.
 LIMITS = HostLimits(start_seconds=6, heartbeat_seconds=6, sweep_interval_seconds=2)
 RUN_TIMEOUT = 120.0
 
-HOOK_SCRIPT = """\
-root="$(cd "$(dirname "$0")/../../../.." && pwd)"
-echo "$LIFECYCLE_EVENT start $(date +%s.%N)" >> "$root/hooks.log"
-if [ "$LIFECYCLE_EVENT" = ValidateService ] && [ -e "$root/fail-validate" ]; then exit 1; fi
-sleep 0.3
-echo "$LIFECYCLE_EVENT end $(date +%s.%N)" >> "$root/hooks.log"
-"""
-
-
-@dataclass
-class Host:
-    host_id: str
-    root: Path
-    daemon: AgentDaemon | None = None
-    thread: threading.Thread | None = None
-
-    def hook_lines(self) -> list[tuple[str, str, float]]:
-        log = self.root / "hooks.log"
-        if not log.exists():
-            return []
-        return [
-            (event, what, float(at))
-            for event, what, at in (line.split() for line in log.read_text().splitlines())
-        ]
-
-
-def _operator_session(devstack) -> boto3.session.Session:
-    return boto3.session.Session(
-        aws_access_key_id=devstack.access_key_id,
-        aws_secret_access_key=devstack.secret_access_key,
-        region_name=devstack.region,
-    )
-
 
 @pytest.fixture(scope="module")
 def revision(devstack, tmp_path_factory) -> S3Revision:
-    bundle = write_bundle(
-        tmp_path_factory.mktemp("bundle"),
-        hooks={event: [f"scripts/{event}.sh"] for event in HOOKS},
-        scripts={f"{event}.sh": HOOK_SCRIPT for event in HOOKS},
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(bundle.rglob("*")):
-            if path.is_file():
-                info = zipfile.ZipInfo(str(path.relative_to(bundle)))
-                info.external_attr = (path.stat().st_mode & 0o777) << 16
-                archive.writestr(info, path.read_bytes())
-    bucket = devstack.stack_outputs["ArtifactsBucketName"]
-    put = devstack.aws_client("s3").put_object(
-        Bucket=bucket, Key="e2e/rollout.zip", Body=buffer.getvalue()
-    )
-    return S3Revision(
-        bucket=bucket,
-        key="e2e/rollout.zip",
-        bundle_type=BundleType.ZIP,
-        version=put.get("VersionId"),
-        etag=put["ETag"].strip('"'),
-    )
+    return upload_revision(devstack, tmp_path_factory.mktemp("bundle"), "e2e/rollout.zip")
 
 
 @pytest.fixture
@@ -113,34 +47,6 @@ def hosts(devstack, tmp_path) -> Iterator[dict[str, Host]]:
     for host in made.values():
         if host.thread is not None:
             host.thread.join(timeout=30)
-
-
-def _start_agent(devstack, host: Host) -> None:
-    identity = assume_host_role(
-        _operator_session(devstack),
-        host_role_arn=devstack.stack_outputs["HostRoleArn"],
-        host_id=host.host_id,
-        region=devstack.region,
-        endpoint_url=devstack.aws_endpoint_url,
-    )
-    config = AgentConfig(
-        api_url=devstack.api_url,
-        host_role_arn=devstack.stack_outputs["HostRoleArn"],
-        log_group=devstack.stack_outputs["AgentLogGroupName"],
-        region=devstack.region,
-        aws_endpoint_url=devstack.aws_endpoint_url,
-        deployment_root=host.root,
-        log_dir=host.root / "logs",
-        status_file=host.root / "status.json",
-        poll_wait_seconds=1,
-        heartbeat_interval_seconds=1,
-        error_backoff_cap_seconds=1.0,
-        report_retry_seconds=30.0,
-        shutdown_grace_seconds=5.0,
-    )
-    host.daemon = build_daemon(config, identity)
-    host.thread = threading.Thread(target=host.daemon.run, name=host.host_id, daemon=True)
-    host.thread.start()
 
 
 def _deploy(devstack, revision: S3Revision, hosts: dict[str, Host]) -> tuple[str, dict]:
@@ -165,7 +71,7 @@ def _deploy(devstack, revision: S3Revision, hosts: dict[str, Host]) -> tuple[str
         create_time=time.time(),
     )
     table = (
-        _operator_session(devstack)
+        operator_session(devstack)
         .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
         .Table(devstack.stack_outputs["TableName"])
     )
@@ -187,7 +93,7 @@ def _deploy(devstack, revision: S3Revision, hosts: dict[str, Host]) -> tuple[str
 
 def _records(devstack) -> RolloutRecords:
     table = (
-        _operator_session(devstack)
+        operator_session(devstack)
         .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
         .Table(devstack.stack_outputs["TableName"])
     )
@@ -209,7 +115,7 @@ def _overlaps(hosts: dict[str, Host]) -> int:
 def test_one_at_a_time_deploys_every_host_in_order_one_at_a_time(devstack, revision, hosts):
     # Given three hosts with running agents
     for host in hosts.values():
-        _start_agent(devstack, host)
+        start_agent(devstack, host)
     # When a OneAtATime deployment to them runs
     deployment_id, execution = _deploy(devstack, revision, hosts)
     # Then the workflow succeeded and every host ran every hook, in order
@@ -236,7 +142,7 @@ def test_a_failed_validate_service_fails_the_deployment_and_skips_the_rest(
     first.root.mkdir(parents=True)
     (first.root / "fail-validate").touch()
     for host in hosts.values():
-        _start_agent(devstack, host)
+        start_agent(devstack, host)
     # When a OneAtATime deployment runs
     deployment_id, execution = _deploy(devstack, revision, hosts)
     # Then it fails with HEALTH_CONSTRAINTS
@@ -263,7 +169,7 @@ def test_a_host_whose_agent_never_starts_is_failed_by_the_sweep(devstack, revisi
     silent = min(hosts.values(), key=lambda host: host.host_id)
     for host in hosts.values():
         if host is not silent:
-            _start_agent(devstack, host)
+            start_agent(devstack, host)
     # When a OneAtATime deployment runs
     started = time.monotonic()
     deployment_id, execution = _deploy(devstack, revision, hosts)

@@ -9,6 +9,8 @@ from rollwright.account_region import AccountRegion
 from rollwright.applications import Applications
 from rollwright.deployment_configs import DeploymentConfigs
 from rollwright.deployment_groups import DeploymentGroups
+from rollwright.deployment_requests import new_deployment_id
+from rollwright.deployments import Deployments
 from rollwright.on_premises_instances import OnPremisesInstances
 from rollwright.operations.shapes import CodeDeployServices
 from rollwright.predefined_deployment_configs import PREDEFINED_DEPLOYMENT_CONFIGS
@@ -18,6 +20,7 @@ from tests.fakes.application_store import InMemoryApplicationStore
 from tests.fakes.application_tag_store import InMemoryApplicationTagStore
 from tests.fakes.deployment_config_store import InMemoryDeploymentConfigStore
 from tests.fakes.deployment_group_store import InMemoryDeploymentGroupStore
+from tests.fakes.deployment_store import FakeFleet, InMemoryDeploymentStore, RecordingWorkflows
 from tests.fakes.on_premises_instance_store import InMemoryOnPremisesInstanceStore
 from tests.fakes.revision_store import InMemoryRevisionStore
 
@@ -29,6 +32,9 @@ def in_memory_services(
     *,
     application_store: InMemoryApplicationStore | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    deployment_store: InMemoryDeploymentStore | None = None,
+    fleet: FakeFleet | None = None,
+    workflows: RecordingWorkflows | None = None,
 ) -> CodeDeployServices:
     """Services over fresh in-memory stores. A test that holds its own ``applications`` passes
     it, and its store as ``application_store`` when application tags must see it too."""
@@ -46,15 +52,32 @@ def in_memory_services(
     groups = DeploymentGroups(
         InMemoryDeploymentGroupStore(config_store), applications, configs, new_id=new_id
     )
+    revisions = ApplicationRevisions(InMemoryRevisionStore(), applications, clock=clock)
+    on_premises = OnPremisesInstances(
+        InMemoryOnPremisesInstanceStore(), account_region=ACCOUNT_REGION, clock=clock
+    )
+    choices = iter(range(10**9))
+    deployments = Deployments(
+        deployment_store or InMemoryDeploymentStore(),
+        applications=applications,
+        groups=groups,
+        configs=configs,
+        revisions=revisions,
+        on_premises=on_premises,
+        fleet=fleet or FakeFleet(),
+        workflows=workflows or RecordingWorkflows(),
+        clock=clock,
+        new_id=lambda: new_deployment_id(lambda alphabet: alphabet[next(choices) % 36]),
+        account_region=ACCOUNT_REGION,
+    )
     return CodeDeployServices(
         applications=applications,
-        revisions=ApplicationRevisions(InMemoryRevisionStore(), applications, clock=clock),
-        on_premises_instances=OnPremisesInstances(
-            InMemoryOnPremisesInstanceStore(), account_region=ACCOUNT_REGION, clock=clock
-        ),
+        revisions=revisions,
+        on_premises_instances=on_premises,
         deployment_configs=configs,
         deployment_groups=groups,
         resource_tags=ResourceTags(
             ACCOUNT_REGION, InMemoryApplicationTagStore(application_store), groups
         ),
+        deployments=deployments,
     )

@@ -35,6 +35,10 @@ def dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "TABLE_NAME": TABLE_NAME,
+        # The api function's deployments start executions of this machine (none here).
+        "SERVER_STATE_MACHINE_ARN": (
+            f"arn:aws:states:{REGION}:123456789012:stateMachine:rollwright-server"
+        ),
     }.items():
         monkeypatch.setenv(name, value)
     with mock_aws():

@@ -125,7 +125,7 @@ def test_an_unreadable_cbor_body_is_a_serialization_exception_in_cbor(
 
 
 def test_an_unknown_operation_is_refused(store: InMemoryApplicationStore) -> None:
-    answer = json_call("CreateDeployment", {})
+    answer = json_call("LaunchRockets", {})
     assert json.loads(answer["body"])["__type"] == "UnknownOperationException"
 
 

@@ -41,8 +41,8 @@ def test_every_dispatched_operation_is_a_codedeploy_operation() -> None:
 
 
 def test_an_operation_not_served_is_unknown(applications: Applications) -> None:
-    with pytest.raises(UnknownOperationException, match="CreateDeployment"):
-        dispatch("CreateDeployment", {}, in_memory_services(applications))
+    with pytest.raises(UnknownOperationException, match="LaunchRockets"):
+        dispatch("LaunchRockets", {}, in_memory_services(applications))
 
 
 def _members(shape: Any, value: Any) -> None:

@@ -1,0 +1,195 @@
+"""Deployment items read back for the API, and the attributes CreateDeployment adds to the
+deployment item (layouts: ``deployment_store.py`` and ``rollout_items.py``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from functions.adapters.rollout_items import milliseconds
+from rollwright.agent_protocol import (
+    EventOutcome,
+    FileExistsBehavior,
+    GitHubRevision,
+    read_revision,
+)
+from rollwright.applications import ComputePlatform
+from rollwright.deployment_group_settings import (
+    AlarmConfiguration,
+    AutoRollbackConfiguration,
+    AutoRollbackEvent,
+    DeploymentOption,
+    DeploymentStyle,
+    DeploymentType,
+)
+from rollwright.deployment_records import (
+    DeploymentChoices,
+    DeploymentError,
+    DeploymentOverview,
+    NewDeployment,
+    StoredDeployment,
+    StoredTarget,
+)
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.lifecycle import LifecycleErrorCode, LifecycleEvent
+from rollwright.lifecycle_segments import Diagnostics, EventProgress, instance_lifecycle_events
+from rollwright.revision_locations import BundleType, GitHubLocation, RevisionLocation, S3Location
+from rollwright.rollout import InstanceStatus
+from rollwright.target_selection import TargetKind
+
+_ENDED_TARGET = frozenset({InstanceStatus.SUCCEEDED, InstanceStatus.FAILED, InstanceStatus.SKIPPED})
+
+
+def choice_attributes(deployment: NewDeployment, now: float) -> dict[str, Any]:
+    choices = deployment.choices
+    attributes: dict[str, Any] = {
+        "compute_platform": choices.compute_platform.value,
+        "deployment_style": {
+            "type": choices.deployment_style.deployment_type.value,
+            "option": choices.deployment_style.deployment_option.value,
+        },
+        "update_outdated_instances_only": choices.update_outdated_instances_only,
+    }
+    if choices.auto_rollback_configuration is not None:
+        attributes["auto_rollback_configuration"] = {
+            "enabled": choices.auto_rollback_configuration.enabled,
+            "events": [e.value for e in choices.auto_rollback_configuration.events],
+        }
+    if choices.override_alarm_configuration is not None:
+        alarms = choices.override_alarm_configuration
+        attributes["override_alarm_configuration"] = {
+            "enabled": alarms.enabled,
+            "ignore_poll_alarm_failure": alarms.ignore_poll_alarm_failure,
+            "alarm_names": list(alarms.alarm_names),
+        }
+    if deployment.ended is not None:
+        attributes["status"] = DeploymentStatus.FAILED.value
+        attributes["error_information"] = {
+            "code": deployment.ended.code,
+            "message": deployment.ended.message,
+        }
+        attributes["complete_time_ms"] = milliseconds(now)
+    return attributes
+
+
+def _time(value: Decimal | int | None) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(int(value) / 1000, UTC)
+
+
+def _location(document: dict[str, Any]) -> RevisionLocation:
+    revision = read_revision(document)
+    if isinstance(revision, GitHubRevision):
+        return GitHubLocation(revision.repository, revision.commit_id)
+    return S3Location(
+        revision.bucket,
+        revision.key,
+        BundleType(revision.bundle_type.value),
+        revision.version,
+        revision.etag,
+    )
+
+
+def read_stored_deployment(item: dict[str, Any]) -> StoredDeployment:
+    style = item.get("deployment_style") or {}
+    rollback = item.get("auto_rollback_configuration")
+    alarms = item.get("override_alarm_configuration")
+    error = item.get("error_information")
+    created = _time(item.get("create_time_ms")) or datetime.fromtimestamp(0, UTC)
+    return StoredDeployment(
+        deployment_id=str(item["deployment_id"]),
+        application_name=str(item["application_name"]),
+        deployment_group_name=str(item["deployment_group_name"]),
+        deployment_config_name=str(item["deployment_config_name"]),
+        status=DeploymentStatus(item["status"]),
+        choices=DeploymentChoices(
+            compute_platform=ComputePlatform(item.get("compute_platform", "Server")),
+            revision=_location(item["revision"]),
+            deployment_style=DeploymentStyle(
+                DeploymentType(style.get("type", DeploymentType.IN_PLACE.value)),
+                DeploymentOption(
+                    style.get("option", DeploymentOption.WITHOUT_TRAFFIC_CONTROL.value)
+                ),
+            ),
+            update_outdated_instances_only=bool(item.get("update_outdated_instances_only")),
+            auto_rollback_configuration=(
+                None
+                if rollback is None
+                else AutoRollbackConfiguration(
+                    bool(rollback["enabled"]),
+                    tuple(AutoRollbackEvent(e) for e in rollback["events"]),
+                )
+            ),
+            override_alarm_configuration=(
+                None
+                if alarms is None
+                else AlarmConfiguration(
+                    bool(alarms["enabled"]),
+                    bool(alarms["ignore_poll_alarm_failure"]),
+                    tuple(alarms["alarm_names"]),
+                )
+            ),
+        ),
+        create_time=created,
+        overview=DeploymentOverview(
+            pending=int(item.get("pending_healthy", 0)) + int(item.get("pending_unhealthy", 0)),
+            in_progress=int(item.get("in_progress", 0)),
+            succeeded=int(item.get("succeeded", 0)),
+            failed=int(item.get("failed", 0)),
+            skipped=int(item.get("skipped", 0)),
+        ),
+        creator=str(item.get("creator", "user")),
+        description=str(item.get("description", "")),
+        ignore_application_stop_failures=bool(item.get("ignore_application_stop_failures")),
+        file_exists_behavior=FileExistsBehavior(item.get("file_exists_behavior", "DISALLOW")),
+        start_time=_time(item.get("start_time_ms")),
+        complete_time=_time(item.get("complete_time_ms")),
+        error=None if error is None else DeploymentError(error["code"], error["message"]),
+    )
+
+
+def read_stored_target(item: dict[str, Any]) -> StoredTarget:
+    status = InstanceStatus(item["status"])
+    stored = item.get("lifecycle_events") or {}
+    sequence = [LifecycleEvent(name) for name in item["lifecycle_event_names"] if name in stored]
+    progress: list[EventProgress] = []
+    for event in sequence:
+        known = stored[event.value]
+        if "start_time_ms" in known:
+            at = _time(known["start_time_ms"])
+            assert at is not None
+            progress.append(EventProgress(event, EventOutcome.IN_PROGRESS, at))
+        if "end_time_ms" in known:
+            at = _time(known["end_time_ms"])
+            assert at is not None
+            diagnostics = known.get("diagnostics") or {}
+            progress.append(
+                EventProgress(
+                    event,
+                    EventOutcome(known["status"]),
+                    at,
+                    Diagnostics(
+                        LifecycleErrorCode(diagnostics.get("error_code", "Success")),
+                        str(diagnostics.get("script_name", "")),
+                        str(diagnostics.get("message", "")),
+                        str(diagnostics.get("log_tail", "")),
+                    ),
+                )
+            )
+    times = [
+        int(item[name])
+        for name in ("result_time_ms", "last_seen_at_ms", "dispatched_at_ms")
+        if name in item
+    ]
+    last_updated = _time(max(times)) if times else None
+    return StoredTarget(
+        deployment_id=str(item["pk"]).removeprefix("DEPLOYMENT#"),
+        host_id=str(item["host_id"]),
+        instance_name=str(item["instance_name"]),
+        kind=TargetKind(item["target_kind"]),
+        status=status,
+        last_updated_at=last_updated or datetime.fromtimestamp(0, UTC),
+        lifecycle_events=instance_lifecycle_events(
+            sequence, progress, instance_ended=status in _ENDED_TARGET
+        ),
+    )

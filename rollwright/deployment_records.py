@@ -1,0 +1,128 @@
+"""What the API reads back about a deployment and its targets, and what it writes to create one.
+
+The stores produce these values from the state table (``functions/adapters/deployment_store.py``);
+the operations turn them into CodeDeploy's ``DeploymentInfo`` and ``DeploymentTarget`` shapes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rollwright.agent_protocol import FileExistsBehavior
+from rollwright.applications import ComputePlatform
+from rollwright.deployment_group_settings import (
+    AlarmConfiguration,
+    AutoRollbackConfiguration,
+    DeploymentStyle,
+)
+from rollwright.deployment_plan import DeploymentPlan
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.lifecycle_segments import InstanceLifecycleEvent
+from rollwright.revision_locations import RevisionLocation
+from rollwright.rollout import InstanceStatus
+from rollwright.target_selection import TargetKind
+
+
+@dataclass(frozen=True)
+class DeploymentChoices:
+    """What a deployment records beyond its rollout plan, for reading it back."""
+
+    compute_platform: ComputePlatform
+    revision: RevisionLocation
+    deployment_style: DeploymentStyle
+    update_outdated_instances_only: bool = False
+    auto_rollback_configuration: AutoRollbackConfiguration | None = None
+    override_alarm_configuration: AlarmConfiguration | None = None
+
+
+@dataclass(frozen=True)
+class DeploymentError:
+    """CodeDeploy's ``ErrorInformation``."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class NewDeployment:
+    """Everything CreateDeployment writes in one go.
+
+    ``request_key`` identifies the caller's request (a hash): an identical request within the
+    idempotency window answers the deployment it created. ``ended`` is set when the deployment
+    can never begin (no instances, invalid health constraints): it is written already Failed,
+    with no active-deployment claim and no workflow. Otherwise the deployment claims its group's
+    single active slot in the same transaction.
+    """
+
+    plan: DeploymentPlan
+    choices: DeploymentChoices
+    request_key: str
+    ended: DeploymentError | None = None
+
+
+@dataclass(frozen=True)
+class CreatedDeployment:
+    deployment_id: str
+    new: bool  # False: an identical earlier request's deployment
+
+
+@dataclass(frozen=True)
+class DeploymentOverview:
+    pending: int = 0
+    in_progress: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    skipped: int = 0
+    ready: int = 0
+
+
+@dataclass(frozen=True)
+class StoredDeployment:
+    """A deployment as read back, in CodeDeploy's vocabulary."""
+
+    deployment_id: str
+    application_name: str
+    deployment_group_name: str
+    deployment_config_name: str
+    status: DeploymentStatus
+    choices: DeploymentChoices
+    create_time: datetime
+    overview: DeploymentOverview
+    creator: str = "user"
+    description: str = ""
+    ignore_application_stop_failures: bool = False
+    file_exists_behavior: FileExistsBehavior = FileExistsBehavior.DISALLOW
+    start_time: datetime | None = None
+    complete_time: datetime | None = None
+    error: DeploymentError | None = None
+
+
+@dataclass(frozen=True)
+class StoredTarget:
+    """One instance of a deployment, with its lifecycle events as the API shows them."""
+
+    deployment_id: str
+    host_id: str
+    instance_name: str  # the target id: the EC2 instance id or the on-premises instance name
+    kind: TargetKind
+    status: InstanceStatus
+    last_updated_at: datetime
+    lifecycle_events: tuple[InstanceLifecycleEvent, ...]
+
+
+@dataclass(frozen=True)
+class DeploymentQuery:
+    """ListDeployments' filters; ``deployment_group_id`` None lists the whole account."""
+
+    deployment_group_id: str | None = None
+    statuses: frozenset[DeploymentStatus] = frozenset()
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Page:
+    ids: tuple[str, ...]
+    next_token: str | None

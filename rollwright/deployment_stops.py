@@ -1,0 +1,80 @@
+"""StopDeployment: a stop recorded on an active deployment, honoured by its rollout.
+
+The stop is one conditional write on the deployment item (only while it is Created, Queued or
+InProgress and its rollout has not ended), so a stop and the rollout's end cannot both win. From
+then on no host is claimed (the claim's condition), hosts in progress end with their current
+segment, and once none is in progress the rollout ends Stopped with MANUAL_STOP
+(``server_rollout``). The answer is ``Pending`` while hosts are still running their events and
+``Succeeded`` when none was: the rollout is then ended at once. ``autoRollbackEnabled`` is kept
+for the rollback decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.deployments import deployment_does_not_exist, valid_deployment_id
+from rollwright.errors import DeploymentAlreadyCompletedException
+
+
+class StopStatus(StrEnum):
+    PENDING = "Pending"
+    SUCCEEDED = "Succeeded"
+
+
+@dataclass(frozen=True)
+class StopAnswer:
+    status: StopStatus
+    message: str
+
+
+class StopStore(Protocol):
+    def request_stop(
+        self, deployment_id: str, *, auto_rollback_enabled: bool, now: float
+    ) -> int | None:
+        """Record the stop on an active deployment (the first request's settings are kept): the
+        number of hosts in progress then, or None when the deployment is not active."""
+        ...
+
+    def status_of(self, deployment_id: str) -> DeploymentStatus | None: ...
+
+
+class StoppableRollout(Protocol):
+    def settle_stop(self, deployment_id: str, *, now: float) -> None:
+        """End the rollout now if nothing is in progress."""
+        ...
+
+
+class DeploymentStops:
+    def __init__(
+        self, store: StopStore, rollout: StoppableRollout, *, clock: Callable[[], float]
+    ) -> None:
+        self._store = store
+        self._rollout = rollout
+        self._clock = clock
+
+    def stop(self, deployment_id: str, *, auto_rollback_enabled: bool) -> StopAnswer:
+        valid_deployment_id(deployment_id)
+        now = self._clock()
+        in_progress = self._store.request_stop(
+            deployment_id, auto_rollback_enabled=auto_rollback_enabled, now=now
+        )
+        if in_progress is None:
+            status = self._store.status_of(deployment_id)
+            if status is None:
+                raise deployment_does_not_exist(deployment_id)
+            raise DeploymentAlreadyCompletedException(
+                f"The deployment {deployment_id} has already completed ({status.value})."
+            )
+        if in_progress > 0:
+            return StopAnswer(
+                StopStatus.PENDING,
+                f"Stopping: {in_progress} instance(s) are finishing their current lifecycle "
+                "events; no further instance will be started.",
+            )
+        self._rollout.settle_stop(deployment_id, now=now)
+        return StopAnswer(StopStatus.SUCCEEDED, "The deployment was stopped.")

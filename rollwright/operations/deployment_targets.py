@@ -1,0 +1,223 @@
+"""A deployment's targets: ListDeploymentTargets, BatchGetDeploymentTargets, GetDeploymentTarget,
+and the deprecated ListDeploymentInstances, BatchGetDeploymentInstances, GetDeploymentInstance."""
+
+from __future__ import annotations
+
+from rollwright.deployment_records import StoredTarget
+from rollwright.deployment_requests import BATCH_GET_LIMIT
+from rollwright.errors import (
+    BatchLimitExceededException,
+    DeploymentIdRequiredException,
+    DeploymentTargetDoesNotExistException,
+    DeploymentTargetIdRequiredException,
+    DeploymentTargetListSizeExceededException,
+    InstanceDoesNotExistException,
+    InstanceIdRequiredException,
+    InvalidDeploymentTargetIdException,
+    InvalidInstanceNameException,
+    InvalidInstanceStatusException,
+    InvalidInstanceTypeException,
+    InvalidTargetFilterNameException,
+)
+from rollwright.lifecycle_segments import InstanceLifecycleEvent
+from rollwright.model_constraints import check_required, enum_value
+from rollwright.operations.shapes import CodeDeployServices, Operation, Params, Result
+from rollwright.request_members import optional_string, optional_string_list
+from rollwright.rollout import InstanceStatus
+
+_TARGET_FILTERS = ("TargetStatus", "ServerInstanceLabel")
+_INSTANCE_LABELS = ("Blue", "Green")
+
+
+def lifecycle_event(event: InstanceLifecycleEvent) -> Result:
+    """A ``LifecycleEvent`` shape."""
+    shown: Result = {"lifecycleEventName": event.name.value, "status": event.status.value}
+    if event.start_time is not None:
+        shown["startTime"] = event.start_time
+    if event.end_time is not None:
+        shown["endTime"] = event.end_time
+    if event.diagnostics is not None:
+        shown["diagnostics"] = {
+            "errorCode": event.diagnostics.error_code.value,
+            "scriptName": event.diagnostics.script_name,
+            "message": event.diagnostics.message,
+            "logTail": event.diagnostics.log_tail,
+        }
+    return shown
+
+
+def deployment_target(services: CodeDeployServices, target: StoredTarget) -> Result:
+    """A ``DeploymentTarget`` shape: an ``InstanceTarget`` (in-place targets have no label)."""
+    return {
+        "deploymentTargetType": "InstanceTarget",
+        "instanceTarget": {
+            "deploymentId": target.deployment_id,
+            "targetId": target.instance_name,
+            "targetArn": services.deployments.target_arn(target),
+            "status": target.status.value,
+            "lastUpdatedAt": target.last_updated_at,
+            "lifecycleEvents": [lifecycle_event(event) for event in target.lifecycle_events],
+        },
+    }
+
+
+def instance_summary(target: StoredTarget) -> Result:
+    """The deprecated ``InstanceSummary`` shape."""
+    return {
+        "deploymentId": target.deployment_id,
+        "instanceId": target.instance_name,
+        "status": target.status.value,
+        "lastUpdatedAt": target.last_updated_at,
+        "lifecycleEvents": [lifecycle_event(event) for event in target.lifecycle_events],
+    }
+
+
+def _statuses(values: list[str] | None) -> frozenset[InstanceStatus]:
+    return frozenset(
+        enum_value(InstanceStatus, v, InvalidInstanceStatusException, "target status")
+        for v in values or ()
+    )
+
+
+def _labels(values: list[str] | None) -> tuple[str, ...]:
+    for value in values or ():
+        if value not in _INSTANCE_LABELS:
+            raise InvalidInstanceTypeException(
+                f"The instance label {value!r} is not Blue or Green."
+            )
+    return tuple(values or ())
+
+
+def list_deployment_targets(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, {"deploymentId": DeploymentIdRequiredException})
+    deployment_id = optional_string(params, "deploymentId") or ""
+    next_token = optional_string(params, "nextToken")
+    filters = params.get("targetFilters") or {}
+    for name in filters:
+        if name not in _TARGET_FILTERS:
+            raise InvalidTargetFilterNameException(
+                f"The target filter {name!r} is not valid: use TargetStatus or ServerInstanceLabel."
+            )
+    statuses = _statuses(optional_string_list(filters, "TargetStatus"))
+    labels = _labels(optional_string_list(filters, "ServerInstanceLabel"))
+    targets, token = services.deployments.targets_page(deployment_id, statuses, next_token)
+    # In-place targets carry no Blue/Green label: a label filter matches none of them.
+    result: Result = {"targetIds": [] if labels else [t.instance_name for t in targets]}
+    if token is not None and not labels:
+        result["nextToken"] = token
+    return result
+
+
+def _target_ids(params: Params, member: str) -> list[str]:
+    return optional_string_list(params, member) or []
+
+
+def batch_get_deployment_targets(services: CodeDeployServices, params: Params) -> Result:
+    check_required(
+        params,
+        {
+            "deploymentId": DeploymentIdRequiredException,
+            "targetIds": DeploymentTargetIdRequiredException,
+        },
+    )
+    deployment_id = optional_string(params, "deploymentId") or ""
+    target_ids = _target_ids(params, "targetIds")
+    if len(target_ids) > BATCH_GET_LIMIT:
+        raise DeploymentTargetListSizeExceededException(
+            f"At most {BATCH_GET_LIMIT} target IDs per call, got {len(target_ids)}."
+        )
+    if not target_ids:
+        raise DeploymentTargetIdRequiredException("At least one target ID is required.")
+    targets = services.deployments.targets(deployment_id, target_ids)
+    return {"deploymentTargets": [deployment_target(services, t) for t in targets]}
+
+
+def get_deployment_target(services: CodeDeployServices, params: Params) -> Result:
+    check_required(
+        params,
+        {
+            "deploymentId": DeploymentIdRequiredException,
+            "targetId": DeploymentTargetIdRequiredException,
+        },
+    )
+    deployment_id = optional_string(params, "deploymentId") or ""
+    target_id = optional_string(params, "targetId") or ""
+    (target,) = services.deployments.targets(deployment_id, [target_id])
+    return {"deploymentTarget": deployment_target(services, target)}
+
+
+# --- deprecated -----------------------------------------------------------------------------------
+
+
+def list_deployment_instances(services: CodeDeployServices, params: Params) -> Result:
+    check_required(params, {"deploymentId": DeploymentIdRequiredException})
+    deployment_id = optional_string(params, "deploymentId") or ""
+    next_token = optional_string(params, "nextToken")
+    statuses = _statuses(optional_string_list(params, "instanceStatusFilter"))
+    labels = optional_string_list(params, "instanceTypeFilter")
+    for label in labels or ():
+        enum_value_of_label(label)
+    targets, token = services.deployments.targets_page(deployment_id, statuses, next_token)
+    result: Result = {"instancesList": [] if labels else [t.instance_name for t in targets]}
+    if token is not None and not labels:
+        result["nextToken"] = token
+    return result
+
+
+def enum_value_of_label(label: str) -> str:
+    if label not in _INSTANCE_LABELS:
+        raise InvalidInstanceTypeException(f"The instance type {label!r} is not Blue or Green.")
+    return label
+
+
+def batch_get_deployment_instances(services: CodeDeployServices, params: Params) -> Result:
+    check_required(
+        params,
+        {"deploymentId": DeploymentIdRequiredException, "instanceIds": InstanceIdRequiredException},
+    )
+    deployment_id = optional_string(params, "deploymentId") or ""
+    instance_ids = _target_ids(params, "instanceIds")
+    if len(instance_ids) > BATCH_GET_LIMIT:
+        raise BatchLimitExceededException(
+            f"At most {BATCH_GET_LIMIT} instance IDs per call, got {len(instance_ids)}."
+        )
+    found, missing = [], []
+    for instance_id in dict.fromkeys(instance_ids):
+        try:
+            found += services.deployments.targets(
+                deployment_id, [instance_id], must_have_started=False
+            )
+        except (DeploymentTargetDoesNotExistException, InvalidDeploymentTargetIdException):
+            missing.append(instance_id)
+    result: Result = {"instancesSummary": [instance_summary(t) for t in found]}
+    if missing:
+        result["errorMessage"] = f"Not targets of deployment {deployment_id}: {', '.join(missing)}"
+    return result
+
+
+def get_deployment_instance(services: CodeDeployServices, params: Params) -> Result:
+    check_required(
+        params,
+        {"deploymentId": DeploymentIdRequiredException, "instanceId": InstanceIdRequiredException},
+    )
+    deployment_id = optional_string(params, "deploymentId") or ""
+    instance_id = optional_string(params, "instanceId") or ""
+    try:
+        (target,) = services.deployments.targets(
+            deployment_id, [instance_id], must_have_started=False
+        )
+    except DeploymentTargetDoesNotExistException as missing:
+        raise InstanceDoesNotExistException(missing.message) from None
+    except InvalidDeploymentTargetIdException as invalid:
+        raise InvalidInstanceNameException(invalid.message) from None
+    return {"instanceSummary": instance_summary(target)}
+
+
+OPERATIONS: dict[str, Operation] = {
+    "ListDeploymentTargets": list_deployment_targets,
+    "BatchGetDeploymentTargets": batch_get_deployment_targets,
+    "GetDeploymentTarget": get_deployment_target,
+    "ListDeploymentInstances": list_deployment_instances,
+    "BatchGetDeploymentInstances": batch_get_deployment_instances,
+    "GetDeploymentInstance": get_deployment_instance,
+}

@@ -1,0 +1,135 @@
+"""Deployments in the state table on moto: the active-deployment condition, idempotent retries,
+the final status releasing the group, listing newest first, targets read back."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from functions.adapters.deployment_store import DynamoDeploymentStore
+from functions.adapters.rollout_records import RolloutRecords
+from rollwright.agent_protocol import BundleType, S3Revision
+from rollwright.applications import ComputePlatform
+from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
+from rollwright.deployment_group_settings import DeploymentOption, DeploymentStyle, DeploymentType
+from rollwright.deployment_plan import DeploymentSettings, plan_deployment
+from rollwright.deployment_records import (
+    DeploymentChoices,
+    DeploymentError,
+    DeploymentQuery,
+    NewDeployment,
+)
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.errors import DeploymentLimitExceededException
+from rollwright.revision_locations import BundleType as LocationBundleType
+from rollwright.revision_locations import S3Location
+from rollwright.rollout import InstanceStatus
+from rollwright.rollout_store import FinalStatus
+from rollwright.target_selection import DeploymentTarget, TargetKind
+from tests.integration.state_table import state_table
+
+__all__ = ["state_table"]
+
+ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
+CHOICES = DeploymentChoices(
+    compute_platform=ComputePlatform.SERVER,
+    revision=S3Location("bucket", "web.zip", LocationBundleType.ZIP),
+    deployment_style=DeploymentStyle(
+        DeploymentType.IN_PLACE, DeploymentOption.WITHOUT_TRAFFIC_CONTROL
+    ),
+)
+
+
+def _new(
+    deployment_id: str, *, key: str, hosts: int = 2, created: float = 1_000.0
+) -> NewDeployment:
+    plan = plan_deployment(
+        DeploymentSettings(
+            deployment_id=deployment_id,
+            application_name="shop",
+            application_id="app-id",
+            deployment_group_name="web",
+            deployment_group_id="group-id",
+            revision=S3Revision("bucket", "web.zip", BundleType.ZIP),
+            deployment_config_name="CodeDeployDefault.OneAtATime",
+            minimum_healthy_hosts=ONE_AT_A_TIME,
+        ),
+        [DeploymentTarget(f"host-{i}", f"host.{i}", TargetKind.ON_PREMISES) for i in range(hosts)],
+        create_time=created,
+    )
+    ended = None if hosts else DeploymentError("NO_INSTANCES", "No instances.")
+    return NewDeployment(plan, CHOICES, key, ended)
+
+
+@pytest.fixture
+def store(state_table: Any) -> DynamoDeploymentStore:
+    return DynamoDeploymentStore(state_table)
+
+
+def test_a_second_deployment_to_the_group_is_refused_naming_the_active_one(
+    store: DynamoDeploymentStore,
+) -> None:
+    # Given an active deployment of the group
+    store.create(_new("d-AAAAAAAAA", key="one"))
+    # When another deployment of the group is written
+    with pytest.raises(DeploymentLimitExceededException, match="d-AAAAAAAAA"):
+        store.create(_new("d-BBBBBBBBB", key="two", created=2_000.0))
+    # Then nothing of it was written
+    assert store.find("d-BBBBBBBBB") is None
+
+
+def test_the_final_status_releases_the_group_for_the_next_deployment(
+    store: DynamoDeploymentStore, state_table: Any
+) -> None:
+    store.create(_new("d-AAAAAAAAA", key="one"))
+    records = RolloutRecords(state_table)
+    # Given the workflow began and finished the deployment
+    state_table.update_item(
+        Key={"pk": "DEPLOYMENT#d-AAAAAAAAA", "sk": "DEPLOYMENT"},
+        UpdateExpression="SET #s = :p",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":p": "InProgress"},
+    )
+    assert records.finish("d-AAAAAAAAA", FinalStatus(DeploymentStatus.SUCCEEDED), now=1_500.0)
+    # When the next deployment is written, it is accepted
+    created = store.create(_new("d-BBBBBBBBB", key="two", created=2_000.0))
+    assert created.new
+    # And the listing shows both, newest first
+    listed = store.deployments_after(DeploymentQuery("group-id"), None, 10)
+    assert [i for i, _ in listed] == ["d-BBBBBBBBB", "d-AAAAAAAAA"]
+    succeeded = DeploymentQuery("group-id", statuses=frozenset({DeploymentStatus.SUCCEEDED}))
+    assert [i for i, _ in store.deployments_after(succeeded, None, 10)] == ["d-AAAAAAAAA"]
+
+
+def test_a_retried_request_answers_the_deployment_it_created(store: DynamoDeploymentStore) -> None:
+    first = store.create(_new("d-AAAAAAAAA", key="same"))
+    again = store.create(_new("d-CCCCCCCCC", key="same", created=1_001.0))
+    assert (again.deployment_id, again.new) == (first.deployment_id, False)
+    assert store.find("d-CCCCCCCCC") is None
+
+
+def test_a_deployment_without_instances_is_failed_and_holds_no_group(
+    store: DynamoDeploymentStore,
+) -> None:
+    store.create(_new("d-AAAAAAAAA", key="one", hosts=0))
+    found = store.find("d-AAAAAAAAA")
+    assert found is not None
+    assert found.status is DeploymentStatus.FAILED
+    assert found.error == DeploymentError("NO_INSTANCES", "No instances.")
+    assert store.create(_new("d-BBBBBBBBB", key="two")).new
+
+
+def test_targets_are_read_back_pending_with_their_lifecycle_events(
+    store: DynamoDeploymentStore,
+) -> None:
+    store.create(_new("d-AAAAAAAAA", key="one", hosts=3))
+    targets = store.targets_after("d-AAAAAAAAA", frozenset(), None, 2)
+    assert [t.host_id for t in targets] == ["host-0", "host-1"]
+    rest = store.targets_after("d-AAAAAAAAA", frozenset(), "host-1", 10)
+    assert [t.instance_name for t in rest] == ["host.2"]
+    assert store.targets_after("d-AAAAAAAAA", frozenset({InstanceStatus.FAILED}), None, 10) == []
+    found = store.find_targets("d-AAAAAAAAA", ["host-1", "host-9"])
+    assert list(found) == ["host-1"]
+    assert found["host-1"].lifecycle_events[0].name.value == "ApplicationStop"
+    assert {e.status.value for e in found["host-1"].lifecycle_events} == {"Pending"}
