@@ -12,8 +12,6 @@ def stop_deployment(services: CodeDeployServices, params: Params) -> Result:
     check_required(params, {"deploymentId": DeploymentIdRequiredException})
     deployment_id = optional_string(params, "deploymentId") or ""
     auto_rollback_enabled = bool(optional_boolean(params, "autoRollbackEnabled"))
-    if services.deployment_stops is None:
-        raise NotImplementedError("StopDeployment is not wired to a store")
     answer = services.deployment_stops.stop(
         deployment_id, auto_rollback_enabled=auto_rollback_enabled
     )

@@ -30,9 +30,9 @@ class CodeDeployServices:
     deployment_groups: DeploymentGroups
     resource_tags: ResourceTags
     deployments: Deployments
+    deployment_stops: DeploymentStops
     # The signed caller of the request being served (API Gateway's userArn), set per request.
     caller: str | None = None
-    deployment_stops: DeploymentStops | None = None
 
 
 Operation = Callable[[CodeDeployServices, Params], Result]

@@ -10,6 +10,7 @@ from rollwright.applications import Applications
 from rollwright.deployment_configs import DeploymentConfigs
 from rollwright.deployment_groups import DeploymentGroups
 from rollwright.deployment_requests import new_deployment_id
+from rollwright.deployment_stops import DeploymentStops
 from rollwright.deployments import Deployments
 from rollwright.on_premises_instances import OnPremisesInstances
 from rollwright.operations.shapes import CodeDeployServices
@@ -20,6 +21,7 @@ from tests.fakes.application_store import InMemoryApplicationStore
 from tests.fakes.application_tag_store import InMemoryApplicationTagStore
 from tests.fakes.deployment_config_store import InMemoryDeploymentConfigStore
 from tests.fakes.deployment_group_store import InMemoryDeploymentGroupStore
+from tests.fakes.deployment_stops import InMemoryStopStore, RecordingRollout
 from tests.fakes.deployment_store import FakeFleet, InMemoryDeploymentStore, RecordingWorkflows
 from tests.fakes.on_premises_instance_store import InMemoryOnPremisesInstanceStore
 from tests.fakes.revision_store import InMemoryRevisionStore
@@ -80,4 +82,7 @@ def in_memory_services(
             ACCOUNT_REGION, InMemoryApplicationTagStore(application_store), groups
         ),
         deployments=deployments,
+        deployment_stops=DeploymentStops(
+            InMemoryStopStore(), RecordingRollout(), clock=lambda: clock().timestamp()
+        ),
     )

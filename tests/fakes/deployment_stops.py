@@ -1,0 +1,37 @@
+"""In-memory stand-ins for StopDeployment's store and the rollout it settles."""
+
+from __future__ import annotations
+
+from rollwright.deployment_status import DeploymentStatus
+
+
+class InMemoryStopStore:
+    """Deployments by id with their status and hosts in progress; records each stop request."""
+
+    def __init__(self) -> None:
+        self.statuses: dict[str, DeploymentStatus] = {}
+        self.in_progress: dict[str, int] = {}
+        self.stops: dict[str, bool] = {}
+
+    def request_stop(
+        self, deployment_id: str, *, auto_rollback_enabled: bool, now: float
+    ) -> int | None:
+        if self.statuses.get(deployment_id) not in {
+            DeploymentStatus.CREATED,
+            DeploymentStatus.QUEUED,
+            DeploymentStatus.IN_PROGRESS,
+        }:
+            return None
+        self.stops.setdefault(deployment_id, auto_rollback_enabled)
+        return self.in_progress.get(deployment_id, 0)
+
+    def status_of(self, deployment_id: str) -> DeploymentStatus | None:
+        return self.statuses.get(deployment_id)
+
+
+class RecordingRollout:
+    def __init__(self) -> None:
+        self.settled: list[str] = []
+
+    def settle_stop(self, deployment_id: str, *, now: float) -> None:
+        self.settled.append(deployment_id)
