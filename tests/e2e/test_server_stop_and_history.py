@@ -15,13 +15,12 @@ from rollwright.agent_protocol import BundleType, S3Revision
 from rollwright.deployment_plan import DeploymentSettings, plan_deployment
 from rollwright.target_selection import DeploymentTarget, TargetKind
 from tests.agent.revisions import write_bundle
+from tests.e2e.agent_hosts import operator_session, start_agent
 from tests.e2e.test_server_rollout import (
     HOOKS,
     LIMITS,
     ONE_AT_A_TIME,
     RUN_TIMEOUT,
-    _operator_session,
-    _start_agent,
     hosts,
 )
 
@@ -89,7 +88,7 @@ def _write(devstack, revision, hosts, *, application, group_name, group_id) -> s
 
 def _records(devstack) -> RolloutRecords:
     table = (
-        _operator_session(devstack)
+        operator_session(devstack)
         .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
         .Table(devstack.stack_outputs["TableName"])
     )
@@ -129,7 +128,7 @@ def test_a_stop_lets_the_running_host_finish_and_skips_the_rest(devstack, holdin
     first.root.mkdir(parents=True)
     (first.root / "hold").touch()
     for host in hosts.values():
-        _start_agent(devstack, host)
+        start_agent(devstack, host)
     deployment_id = _write(
         devstack,
         holding_revision,
@@ -183,7 +182,7 @@ def test_a_successful_deployment_becomes_its_groups_last_successful_one(
         onPremisesInstanceTagFilters=[{"Key": "env", "Value": "e2e", "Type": "KEY_AND_VALUE"}],
     )["deploymentGroupId"]
     for host in hosts.values():
-        _start_agent(devstack, host)
+        start_agent(devstack, host)
     # When a deployment to that group succeeds
     deployment_id = _write(
         devstack,

@@ -15,13 +15,11 @@ from rollwright.deployment_plan import DeploymentSettings, plan_deployment
 from rollwright.lifecycle import AGENT_EVENTS, IN_PLACE_WITH_TRAFFIC, LifecycleEvent
 from rollwright.target_selection import DeploymentTarget, TargetKind
 from rollwright.traffic_control import TrafficTargets
+from tests.e2e.agent_hosts import Host, operator_session, start_agent
 from tests.e2e.test_server_rollout import (
     LIMITS,
     ONE_AT_A_TIME,
     RUN_TIMEOUT,
-    Host,
-    _operator_session,
-    _start_agent,
     revision,
 )
 
@@ -98,7 +96,7 @@ def test_each_instance_leaves_the_target_group_for_its_install_and_returns(
     # Given two EC2 instances registered in a target group, each with a running agent
     hosts, group_name, group_arn, elbv2 = fleet
     for host in hosts.values():
-        _start_agent(devstack, host)
+        start_agent(devstack, host)
     deployment_id = "d-" + uuid.uuid4().hex[:9].upper()
     plan = plan_deployment(
         DeploymentSettings(
@@ -117,7 +115,7 @@ def test_each_instance_leaves_the_target_group_for_its_install_and_returns(
         create_time=time.time(),
     )
     table = (
-        _operator_session(devstack)
+        operator_session(devstack)
         .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
         .Table(devstack.stack_outputs["TableName"])
     )
