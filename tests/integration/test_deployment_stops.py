@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import boto3
 import pytest
 
@@ -20,6 +18,7 @@ from rollwright.errors import DeploymentAlreadyCompletedException, DeploymentDoe
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.server_rollout import ServerRollout
 from rollwright.target_selection import DeploymentTarget, TargetKind
+from tests.fakes.task_tokens import RecordingTokens
 from tests.integration.state_table import state_table
 
 __all__ = ["state_table"]
@@ -27,15 +26,6 @@ __all__ = ["state_table"]
 DEPLOYMENT_ID = "d-STOP00001"
 NOW = 1_000_000.0
 ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
-
-
-class RecordingTokens:
-    def __init__(self) -> None:
-        self.answers: list[dict[str, Any]] = []
-
-    def succeed(self, token: str, output: Any) -> bool:
-        self.answers.append(dict(output))
-        return True
 
 
 @pytest.fixture

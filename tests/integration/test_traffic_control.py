@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import boto3
 import pytest
@@ -28,6 +27,7 @@ from rollwright.server_rollout import ServerRollout
 from rollwright.target_selection import DeploymentTarget, TargetKind
 from rollwright.traffic_control import LoadBalancerError, TrafficState, TrafficTargets
 from rollwright.traffic_steps import TrafficSteps
+from tests.fakes.task_tokens import RecordingTokens
 from tests.integration.state_table import state_table
 
 __all__ = ["state_table"]
@@ -35,15 +35,6 @@ __all__ = ["state_table"]
 REGION = "us-east-1"
 NOW = 1_000_000.0
 ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
-
-
-class RecordingTokens:
-    def __init__(self) -> None:
-        self.answers: list[dict[str, Any]] = []
-
-    def succeed(self, token: str, output: Any) -> bool:
-        self.answers.append(dict(output))
-        return True
 
 
 @pytest.fixture
