@@ -16,12 +16,19 @@ from aws_cdk import App, Validations
 from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks
 
+from rollwright.deployment_plan import HostLimits
 from stacks.control_plane import STACK_NAME, ControlPlaneStack
 
 CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
 # The principal allowed to assume the host role for on-premises servers (an ARN); default: the
 # account itself, so that IAM identities the account permits (and tags) can.
 ON_PREMISES_PRINCIPAL_CONTEXT = "rollwright:onPremisesPrincipalArn"
+# How long a host may stay silent before its deployment fails it (seconds; ``HostLimits``).
+HOST_LIMIT_CONTEXT = {
+    "start_seconds": "rollwright:hostStartSeconds",
+    "heartbeat_seconds": "rollwright:hostHeartbeatSeconds",
+    "sweep_interval_seconds": "rollwright:hostSweepIntervalSeconds",
+}
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -38,11 +45,22 @@ def build(app: App) -> ControlPlaneStack:
         STACK_NAME,
         description="Rollwright: a serverless, CodeDeploy-compatible deployment service",
         on_premises_principal=iam.ArnPrincipal(principal_arn) if principal_arn else None,
+        host_limits=host_limits(app),
         analytics_reporting=False,
     )
     # cdk-nag 3 is a validation plugin: synthesis fails on any finding not acknowledged.
     Validations.of(app).add_plugins(AwsSolutionsChecks(app, verbose=True))
     return stack
+
+
+def host_limits(app: App) -> HostLimits:
+    """The host limits of cdk.json's context (``-c rollwright:hostStartSeconds=60`` etc.)."""
+    defaults = HostLimits()
+    chosen = {}
+    for field, key in HOST_LIMIT_CONTEXT.items():
+        value = app.node.try_get_context(key)
+        chosen[field] = getattr(defaults, field) if value in (None, "") else int(value)
+    return HostLimits(**chosen)
 
 
 def main() -> None:

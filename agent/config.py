@@ -48,7 +48,7 @@ class AgentConfig:
       ``poll_wait_seconds``            (20) SQS long-poll wait, 1 to 20
       ``visibility_timeout_seconds``   (300) how long a received command stays hidden per extension
       ``visibility_extension_seconds`` (120) how often a running command's visibility is extended
-      ``heartbeat_interval_seconds``   (60) how often a running command sends a heartbeat
+      ``heartbeat_interval_seconds``   (30) how often a running command sends a heartbeat
       ``log_flush_interval_seconds``   (5) how often buffered hook output is sent
       ``error_backoff_cap_seconds``    (90) longest wait after errors; waits grow 1.2675^n seconds
       ``report_retry_seconds``         (600) how long an event report is retried
@@ -72,7 +72,7 @@ class AgentConfig:
     poll_wait_seconds: int = 20
     visibility_timeout_seconds: int = 300
     visibility_extension_seconds: int = 120
-    heartbeat_interval_seconds: int = 60
+    heartbeat_interval_seconds: int = 30
     log_flush_interval_seconds: float = 5.0
     error_backoff_cap_seconds: float = 90.0
     report_retry_seconds: float = 600.0

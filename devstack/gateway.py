@@ -26,6 +26,8 @@ from werkzeug.wrappers import Request, Response
 from devstack import moto_emulator
 from devstack.alarm_events import AlarmStateEvents
 from devstack.api_gateway import ApiGatewayEmulator
+from devstack.dynamodb_atomicity import DynamoDbRequests
+from devstack.dynamodb_stream_source import DynamoDbStreamSources
 from devstack.event_delivery import EventTargetDelivery
 from devstack.lambda_api import handle_invoke, invoke_target
 from devstack.lambda_runtime import LambdaRuntime
@@ -48,7 +50,9 @@ class EdgeGateway:
         self.runtime = LambdaRuntime(settings)
         self.apis = ApiGatewayEmulator(self.runtime)
         self.alarms = AlarmStateEvents()
+        self.dynamodb = DynamoDbRequests()
         self.event_sources = SqsEventSources(self.runtime, settings)
+        self.stream_sources = DynamoDbStreamSources(self.runtime)
         self.deployer = TemplateDeployer(settings, self.apis)
         self._moto_app = moto_emulator.create_moto_app()
         moto_emulator.install_lambda_targets(EventTargetDelivery(self.runtime).deliver)
@@ -66,6 +70,7 @@ class EdgeGateway:
 
     def close(self) -> None:
         self.event_sources.stop()
+        self.stream_sources.stop()
         self.runtime.shutdown()
 
     def _aws(
@@ -86,9 +91,12 @@ class EdgeGateway:
         if operation.service == "cloudwatch" and operation.operation in self.alarms.operations:
             with self.alarms.watch(region):
                 return self._moto(environ, start_response)
-        result = self._moto(environ, start_response)
+        with self.dynamodb.one_at_a_time(operation):
+            result = self._moto(environ, start_response)
         if operation.operation in self.event_sources.operations:
             self.event_sources.sync()
+        if operation.operation in self.stream_sources.operations:
+            self.stream_sources.sync()
         return result
 
     def _moto(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -123,6 +131,7 @@ class EdgeGateway:
             logger.exception("stack deployment failed")
             return _json({"error": f"{type(error).__name__}: {error}"}, status=500)
         self.event_sources.sync()
+        self.stream_sources.sync()
         return _json(deployed.to_json())
 
 

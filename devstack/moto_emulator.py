@@ -16,6 +16,7 @@ from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.awslambda_simple.models import lambda_simple_backends
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
+from moto.dynamodb.models import dynamodb_backends
 from moto.events import models as events_models
 from moto.events.models import events_backends
 from moto.events.utils import EventTemplateParser
@@ -67,6 +68,21 @@ def sqs_queue_by_arn(queue_arn: str) -> Any | None:
 
     _, _, _, region, account_id, name = queue_arn.split(":", 5)
     return sqs_backends[account_id][region].queues.get(name)
+
+
+def dynamodb_table_by_stream_arn(stream_arn: str) -> Any | None:
+    """The table whose stream ``arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>``
+    is, if it still has that stream."""
+    _, _, _, region, account_id, resource = stream_arn.split(":", 5)
+    name = resource.split("/")[1]
+    table = dynamodb_backends[account_id][region].tables.get(name)
+    if table is None or table.stream_shard is None:
+        return None
+    return (
+        table
+        if table.latest_stream_label and stream_arn.endswith(table.latest_stream_label)
+        else None
+    )
 
 
 def cloudwatch_alarms(account_id: str, region: str) -> dict[str, Any]:

@@ -5,9 +5,11 @@
     rollwright applications get    --api-url URL --name NAME
     rollwright applications rename --api-url URL --name NAME --new-name NEW
     rollwright applications delete --api-url URL --name NAME
+    rollwright deploy | status | stop | logs ...      (``cli_deployments``)
 
-Results are printed as JSON; a CodeDeploy error is printed as ``<Exception>: <message>`` on stderr
-with exit status 1.
+The stack is found as ``cli_stack`` says: ``--api-url`` or ``ROLLWRIGHT_API_URL``, or
+``--devstack``. Application results are printed as JSON; a CodeDeploy (or other AWS) error is
+printed as ``<Exception>: <message>`` on stderr with exit status 1, and so is bad input.
 """
 
 from __future__ import annotations
@@ -18,8 +20,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+
+from rollwright.cli_deployments import add_deployment_commands
+from rollwright.cli_errors import CliError
+from rollwright.cli_stack import connect, stack_options
 from rollwright.client import codedeploy_client
-from rollwright.protocols import WireProtocol
 
 Command = Callable[[Any, argparse.Namespace], Any]
 
@@ -57,19 +64,12 @@ def _parser() -> argparse.ArgumentParser:
         prog="rollwright", description="The CodeDeploy API of a Rollwright stack."
     )
     resources = parser.add_subparsers(dest="resource", required=True)
+    shared = stack_options()
     applications = resources.add_parser("applications", help="CodeDeploy applications")
     actions = applications.add_subparsers(dest="action", required=True)
 
     def action(name: str, command: Command, help_text: str) -> argparse.ArgumentParser:
-        sub = actions.add_parser(name, help=help_text)
-        sub.add_argument("--api-url", required=True, help="the stack output ApiUrl")
-        sub.add_argument("--region", help="AWS region (default: from the URL or the profile)")
-        sub.add_argument("--profile", help="AWS profile")
-        sub.add_argument(
-            "--protocol",
-            choices=[p.value for p in WireProtocol],
-            help="pin the wire protocol (default: botocore's choice)",
-        )
+        sub = actions.add_parser(name, parents=[shared], help=help_text)
         sub.set_defaults(command=command)
         return sub
 
@@ -82,22 +82,24 @@ def _parser() -> argparse.ArgumentParser:
     rename.add_argument("--name", required=True)
     rename.add_argument("--new-name", required=True)
     action("delete", _delete, "delete an application").add_argument("--name", required=True)
+    add_deployment_commands(resources, shared)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    client = codedeploy_client(
-        args.api_url,
-        protocol=WireProtocol(args.protocol) if args.protocol else None,
-        region_name=args.region,
-        profile_name=args.profile,
-    )
     try:
-        result = args.command(client, args)
-    except client.exceptions.ClientError as error:
+        # Looked up here, not bound at import, so that tests can put the API in process.
+        stack = connect(args, codedeploy_factory=codedeploy_client)
+        if args.resource != "applications":
+            return int(args.run(stack, args, Console()))
+        result = args.command(stack.codedeploy, args)
+    except ClientError as error:
         details = error.response.get("Error", {})
         print(f"{details.get('Code')}: {details.get('Message')}", file=sys.stderr)
+        return 1
+    except (CliError, BotoCoreError) as error:
+        print(f"{type(error).__name__}: {error}", file=sys.stderr)
         return 1
     print(json.dumps(result, indent=2, default=str))
     return 0

@@ -46,9 +46,11 @@ class HostLimits:
     often it looks. CodeDeploy waits 5 minutes for an event to be picked up and up to an hour for
     a dead host; Rollwright's heartbeats let it fail one within ``heartbeat_seconds``."""
 
-    start_seconds: int = 120  # a dispatched segment whose first event has not started by then
-    heartbeat_seconds: int = 120  # a started segment that has been silent that long
-    sweep_interval_seconds: int = 30  # how often the workflow looks for such hosts
+    # Defaults: a dead host fails within start/heartbeat + one sweep interval = 110 s (issue 5:
+    # at most 2 minutes); the agent heartbeats every 30 s while it runs a command.
+    start_seconds: int = 90  # a dispatched segment whose first event has not started by then
+    heartbeat_seconds: int = 90  # a started segment that has been silent that long
+    sweep_interval_seconds: int = 20  # how often the workflow looks for such hosts
 
     def __post_init__(self) -> None:
         if min(self.start_seconds, self.heartbeat_seconds, self.sweep_interval_seconds) < 1:

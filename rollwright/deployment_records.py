@@ -34,6 +34,20 @@ class DeploymentChoices:
     update_outdated_instances_only: bool = False
     auto_rollback_configuration: AutoRollbackConfiguration | None = None
     override_alarm_configuration: AlarmConfiguration | None = None
+    # The group's target revision when the deployment was created (``previousRevision``).
+    previous_revision: RevisionLocation | None = None
+    # Set on a rollback: the deployment it rolls back.
+    rollback_triggering_deployment_id: str | None = None
+
+
+@dataclass(frozen=True)
+class RollbackInfo:
+    """CodeDeploy's ``RollbackInfo``: a rolled-back deployment names its rollback (or says why
+    there is none); a rollback names the deployment it rolls back."""
+
+    rollback_deployment_id: str | None = None
+    rollback_triggering_deployment_id: str | None = None
+    rollback_message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,9 @@ class StoredDeployment:
     start_time: datetime | None = None
     complete_time: datetime | None = None
     error: DeploymentError | None = None
+    rollback_info: RollbackInfo | None = None
+    # StopDeployment's ``autoRollbackEnabled``, once a stop was requested.
+    stop_rollback: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from rollwright.deployment_records import (
     DeploymentError,
     DeploymentQuery,
     NewDeployment,
+    RollbackInfo,
     StoredDeployment,
     StoredTarget,
 )
@@ -39,6 +40,7 @@ from rollwright.errors import (
     InvalidDeploymentIdException,
     InvalidRevisionException,
 )
+from rollwright.instance_history import InstanceRecord
 from rollwright.revision_locations import GitHubLocation, RevisionLocation, S3Location, describe
 from rollwright.rollout import InstanceStatus
 from rollwright.target_selection import Ec2Instance
@@ -76,6 +78,13 @@ class DeploymentStore(Protocol):
         """Fail a deployment whose workflow could not start, and release its group."""
 
     def find(self, deployment_id: str) -> StoredDeployment | None: ...
+
+    def record_rollback(self, deployment_id: str, info: RollbackInfo) -> bool:
+        """Set the ``rollbackInfo`` of a deployment that ended badly, once; False if it was
+        set already (or the deployment is gone)."""
+
+    def instance_records(self, group_id: str) -> dict[str, InstanceRecord]:
+        """What the group remembers of its hosts, by host id (``instance_history``)."""
 
     def find_many(self, deployment_ids: Sequence[str]) -> dict[str, StoredDeployment]: ...
 

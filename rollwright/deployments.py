@@ -30,6 +30,7 @@ from rollwright.deployment_records import (
     DeploymentQuery,
     NewDeployment,
     Page,
+    RollbackInfo,
     StoredDeployment,
     StoredTarget,
 )
@@ -58,6 +59,7 @@ from rollwright.errors import (
     RevisionRequiredException,
 )
 from rollwright.host_ids import InvalidHostIdError, host_id_for_instance_name
+from rollwright.instance_history import order_history, up_to_date
 from rollwright.next_tokens import decode_token, encode_token, invalid_next_token
 from rollwright.on_premises_instances import InstanceQuery, OnPremisesInstance, OnPremisesInstances
 from rollwright.on_premises_rules import RegistrationStatus
@@ -67,9 +69,12 @@ from rollwright.revision_locations import (
     fits_compute_platform,
 )
 from rollwright.revisions import ApplicationRevisions
+from rollwright.rollback import ROLLBACK_CREATOR
 from rollwright.rollout import InstanceStatus
 from rollwright.target_selection import Ec2Instance, TargetKind, select_targets
 from rollwright.traffic_control import traffic_targets
+
+USER_CREATOR = "user"
 
 # Also used by the other deployment operations (StopDeployment).
 __all__ = ["Deployments", "deployment_does_not_exist", "valid_deployment_id"]
@@ -109,7 +114,12 @@ class Deployments:
 
     # --- CreateDeployment --------------------------------------------------------------------
 
-    def create(self, request: CreateDeploymentRequest, *, key: str) -> str:
+    def create(
+        self, request: CreateDeploymentRequest, *, key: str, rollback_of: str | None = None
+    ) -> str:
+        """Create and start the deployment; ``rollback_of`` names the deployment it rolls back
+        (creator ``codeDeployRollback``; ``deployment_rollbacks``). ``key`` identifies the
+        request: a retry with the same key answers the deployment it created."""
         application = self._applications.get(request.application_name)
         group = self._groups.get(application.name, request.deployment_group_name)
         revision = self._checked_group_and_revision(group, request)
@@ -130,6 +140,17 @@ class Deployments:
             ec2_instances=self._ec2_candidates(group.settings),
             on_premises_instances=self._on_premises_candidates(group.settings),
         )
+        known = self._store.instance_records(group.deployment_group_id)
+        up_to_date_ended = None
+        if request.update_outdated_instances_only:
+            outdated = tuple(t for t in targets if not up_to_date(known.get(t.host_id), revision))
+            if targets and not outdated:
+                up_to_date_ended = DeploymentError(
+                    "NO_INSTANCES",
+                    f"Every instance of deployment group {group.name} already runs revision "
+                    f"{describe(revision)}; updateOutdatedInstancesOnly left none to deploy to.",
+                )
+            targets = outdated
         now = self._clock()
         settings = DeploymentSettings(
             deployment_id=self._new_id(),
@@ -142,15 +163,21 @@ class Deployments:
             minimum_healthy_hosts=config.definition.minimum_healthy_hosts,
             file_exists_behavior=request.file_exists_behavior,
             ignore_application_stop_failures=request.ignore_application_stop_failures,
+            creator=USER_CREATOR if rollback_of is None else ROLLBACK_CREATOR,
             description=request.description,
             limits=self._limits,
             load_balancers=traffic_targets(
                 group.settings.deployment_style, group.settings.load_balancer_info
             ),
         )
-        plan = plan_deployment(settings, targets, create_time=now.timestamp())
-        ended = None
-        if plan.start_outcome is not None:
+        plan = plan_deployment(
+            settings,
+            targets,
+            create_time=now.timestamp(),
+            history=order_history(known, group.history.target_revision),
+        )
+        ended = up_to_date_ended
+        if ended is None and plan.start_outcome is not None:
             code = plan.start_outcome.error_code
             ended = DeploymentError(
                 code.value if code else "INTERNAL_ERROR", plan.start_outcome.message
@@ -164,6 +191,8 @@ class Deployments:
                 request.auto_rollback_configuration or group.settings.auto_rollback_configuration
             ),
             override_alarm_configuration=request.override_alarm_configuration,
+            previous_revision=group.history.target_revision,
+            rollback_triggering_deployment_id=rollback_of,
         )
         created = self._store.create(NewDeployment(plan, choices, key, ended))
         if not created.new:
@@ -249,6 +278,10 @@ class Deployments:
         if stored is not None and stored.status is DeploymentStatus.CREATED:
             self._start(deployment_id, group)
         return deployment_id
+
+    def record_rollback(self, deployment_id: str, info: RollbackInfo) -> bool:
+        """Link a deployment that ended badly to its rollback (or say why there is none), once."""
+        return self._store.record_rollback(deployment_id, info)
 
     # --- reading deployments -----------------------------------------------------------------
 

@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from rollwright.deployment_plan import HostLimits
 from stacks.accepted_findings import accept_wildcards
 from stacks.agent_logs import AgentLogs
 from stacks.alarm_wiring import AlarmWiring
@@ -16,6 +17,7 @@ from stacks.artifacts import ArtifactStore
 from stacks.dead_letter_queue import DeadLetterQueue
 from stacks.fleet_reads import grant_fleet_reads
 from stacks.host_access import HOST_QUEUE_PREFIX, HostAccess
+from stacks.notifications import DeploymentNotifications
 from stacks.python_function import PythonFunction
 from stacks.state_table import INDEX_NAME, StateTable
 from stacks.traffic_control import grant_traffic_control
@@ -36,9 +38,18 @@ class ControlPlaneStack(Stack):
         construct_id: str = STACK_NAME,
         *,
         on_premises_principal: iam.IPrincipal | None = None,
+        host_limits: HostLimits | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
+        # How long a host may stay silent before it fails (``HostLimits``): both functions that
+        # create deployments (api; workflow, for rollbacks) stamp them on each deployment.
+        limits = host_limits or HostLimits()
+        limit_environment = {
+            "HOST_START_SECONDS": str(limits.start_seconds),
+            "HOST_HEARTBEAT_SECONDS": str(limits.heartbeat_seconds),
+            "HOST_SWEEP_INTERVAL_SECONDS": str(limits.sweep_interval_seconds),
+        }
         state = StateTable(self, "State")
         artifacts = ArtifactStore(self, "Artifacts")
         agent_logs = AgentLogs(self, "AgentLogs")
@@ -57,6 +68,7 @@ class ControlPlaneStack(Stack):
                 "TABLE_NAME": table_name,
                 "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
                 "AGENT_LOG_GROUP": agent_log_group_name,
+                **limit_environment,
             },
         )
         workflows = DeploymentWorkflows(self, "Workflows", workflow_function=workflow.function)
@@ -73,6 +85,7 @@ class ControlPlaneStack(Stack):
                 **workflows.environment,
                 "ARTIFACTS_BUCKET": artifacts.bucket.bucket_name,
                 "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
+                **limit_environment,
             },
         )
         agent = PythonFunction(
@@ -105,6 +118,29 @@ class ControlPlaneStack(Stack):
             alarm_function=alarm.function,
             dead_letter_queue=alarm_dead_letters.queue,
         )
+        notify_dead_letters = DeadLetterQueue(self, "NotifyDeadLetters")
+        notify = PythonFunction(
+            self,
+            "NotifyFunction",
+            handler="functions.notify.handler.handler",
+            description="Rollwright notifications: EventBridge events and SNS triggers",
+            service_name="notify",
+            timeout=Duration.minutes(1),
+            environment={"TABLE_NAME": table_name},
+        )
+        DeploymentNotifications(
+            self,
+            "Notifications",
+            notify_function=notify.function,
+            role=notify.role,
+            table=state.table,
+            dead_letter_queue=notify_dead_letters.queue,
+        )
+        accept_wildcards(
+            notify.role,
+            state.table.grant_read_data(notify.role).principal_statements,
+            reason=f"Deployment groups are found by id on the table's index {INDEX_NAME}.",
+        )
         http_api = CodeDeployApi(
             self, "Api", api_function=api.function, agent_function=agent.function
         )
@@ -126,8 +162,9 @@ class ControlPlaneStack(Stack):
                 reason="Revisions are any object (and version) of the artifacts bucket.",
             )
         agent_logs.log_group.grant_write(agent.role)
-        # CreateDeployment resolves EC2 and Auto Scaling targets.
+        # CreateDeployment resolves EC2 and Auto Scaling targets (the workflow: for a rollback).
         grant_fleet_reads(api.role)
+        grant_fleet_reads(workflow.role)
         for traffic_controller in (agent, workflow):
             # BlockTraffic/AllowTraffic: begun on a host's report, looked at again by the sweep.
             grant_traffic_control(traffic_controller.role)
@@ -189,15 +226,20 @@ class ControlPlaneStack(Stack):
         # StopDeployment with nothing in progress ends the rollout, which answers its wait.
         workflows.server.grant_task_response(api.role)
         # The workflow function answers its own Server wait when a rollout ends at dispatch or a
-        # sweep ends it. A policy of its own: the function's default policy may not name the
-        # machine, which names the function (a dependency cycle).
+        # sweep ends it, and starts a rollback deployment's execution. A policy of its own: the
+        # function's default policy may not name the machine, which names the function (a
+        # dependency cycle).
         iam.Policy(
             workflows,
             "WorkflowTaskResponses",
             roles=[workflow.role],
             statements=[
                 iam.PolicyStatement(
-                    actions=["states:SendTaskSuccess", "states:SendTaskFailure"],
+                    actions=[
+                        "states:SendTaskSuccess",
+                        "states:SendTaskFailure",
+                        "states:StartExecution",
+                    ],
                     resources=[workflows.server.state_machine_arn],
                 )
             ],

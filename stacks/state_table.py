@@ -36,6 +36,8 @@ class StateTable(Construct):
             deletion_protection=True,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
             removal_policy=RemovalPolicy.RETAIN,
+            # Every item change, with both images: the notify function compares them.
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
         )
         self.table.add_global_secondary_index(
             index_name=INDEX_NAME,

@@ -171,6 +171,8 @@ class FinishPhase(sfn.StateMachineFragment):
                     "action": "finish",
                     "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
                     "error": sfn.JsonPath.object_at("$.error"),
+                    # A rollback deployment is started on this same machine.
+                    "stateMachineArn": sfn.JsonPath.string_at("$$.StateMachine.Id"),
                 }
             ),
             output_path="$.Payload",

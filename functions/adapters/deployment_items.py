@@ -13,6 +13,7 @@ from rollwright.agent_protocol import (
     FileExistsBehavior,
     GitHubRevision,
     read_revision,
+    revision_document,
 )
 from rollwright.applications import ComputePlatform
 from rollwright.deployment_group_settings import (
@@ -28,9 +29,11 @@ from rollwright.deployment_records import (
     DeploymentError,
     DeploymentOverview,
     NewDeployment,
+    RollbackInfo,
     StoredDeployment,
     StoredTarget,
 )
+from rollwright.deployment_requests import agent_revision
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.lifecycle import LifecycleErrorCode, LifecycleEvent
 from rollwright.lifecycle_segments import Diagnostics, EventProgress, instance_lifecycle_events
@@ -62,6 +65,14 @@ def choice_attributes(deployment: NewDeployment, now: float) -> dict[str, Any]:
             "enabled": alarms.enabled,
             "ignore_poll_alarm_failure": alarms.ignore_poll_alarm_failure,
             "alarm_names": list(alarms.alarm_names),
+        }
+    if choices.previous_revision is not None:
+        attributes["previous_revision"] = revision_document(
+            agent_revision(choices.previous_revision)
+        )
+    if choices.rollback_triggering_deployment_id is not None:
+        attributes["rollback_info"] = {
+            "triggering_deployment_id": choices.rollback_triggering_deployment_id
         }
     if deployment.ended is not None:
         attributes["status"] = DeploymentStatus.FAILED.value
@@ -95,6 +106,9 @@ def read_stored_deployment(item: dict[str, Any]) -> StoredDeployment:
     rollback = item.get("auto_rollback_configuration")
     alarms = item.get("override_alarm_configuration")
     error = item.get("error_information")
+    rollback_info = item.get("rollback_info") or {}
+    previous = item.get("previous_revision")
+    stop = item.get("stop_requested")
     created = _time(item.get("create_time_ms")) or datetime.fromtimestamp(0, UTC)
     return StoredDeployment(
         deployment_id=str(item["deployment_id"]),
@@ -129,6 +143,8 @@ def read_stored_deployment(item: dict[str, Any]) -> StoredDeployment:
                     tuple(alarms["alarm_names"]),
                 )
             ),
+            previous_revision=None if previous is None else _location(previous),
+            rollback_triggering_deployment_id=rollback_info.get("triggering_deployment_id"),
         ),
         create_time=created,
         overview=DeploymentOverview(
@@ -145,6 +161,28 @@ def read_stored_deployment(item: dict[str, Any]) -> StoredDeployment:
         start_time=_time(item.get("start_time_ms")),
         complete_time=_time(item.get("complete_time_ms")),
         error=None if error is None else DeploymentError(error["code"], error["message"]),
+        rollback_info=_rollback_info(rollback_info),
+        stop_rollback=None if stop is None else bool(stop["auto_rollback_enabled"]),
+    )
+
+
+def rollback_attribute(info: RollbackInfo) -> dict[str, str]:
+    """The ``rollback_info`` map a rolled-back deployment gets (its rollback, or why none)."""
+    attribute = {}
+    if info.rollback_deployment_id is not None:
+        attribute["deployment_id"] = info.rollback_deployment_id
+    if info.rollback_message is not None:
+        attribute["message"] = info.rollback_message
+    return attribute
+
+
+def _rollback_info(stored: dict[str, Any]) -> RollbackInfo | None:
+    if not stored:
+        return None
+    return RollbackInfo(
+        rollback_deployment_id=stored.get("deployment_id"),
+        rollback_triggering_deployment_id=stored.get("triggering_deployment_id"),
+        rollback_message=stored.get("message"),
     )
 
 

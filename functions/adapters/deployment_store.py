@@ -14,8 +14,10 @@ targets and order (layouts in ``rollout_items.py``), plus these items:
 
 The deployment item also gets ``compute_platform``, ``deployment_style``,
 ``update_outdated_instances_only``, ``auto_rollback_configuration``,
-``override_alarm_configuration``, and, when it ended at creation, its final ``status``,
-``error_information`` and ``complete_time_ms``.
+``override_alarm_configuration``, ``previous_revision`` (a revision document), ``rollback_info``
+(``{triggering_deployment_id}`` on a rollback; ``{deployment_id?, message?}`` set once on a
+deployment that ended badly, by ``record_rollback``), and, when it ended at creation, its final
+``status``, ``error_information`` and ``complete_time_ms``.
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ from functions.adapters.deployment_items import (
     choice_attributes,
     read_stored_deployment,
     read_stored_target,
+    rollback_attribute,
 )
 from functions.adapters.deployment_records import deployment_key
-from functions.adapters.dynamodb_errors import throttled_or_raise
+from functions.adapters.dynamodb_errors import error_code, throttled_or_raise
+from functions.adapters.instance_records import DynamoInstanceRecords
 from functions.adapters.rollout_items import milliseconds, target_key
 from functions.adapters.rollout_records import RolloutRecords, WrittenWithError
 from rollwright.deployment_records import (
@@ -46,11 +50,13 @@ from rollwright.deployment_records import (
     DeploymentError,
     DeploymentQuery,
     NewDeployment,
+    RollbackInfo,
     StoredDeployment,
     StoredTarget,
 )
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import DeploymentLimitExceededException
+from rollwright.instance_history import InstanceRecord
 from rollwright.rollout import InstanceStatus
 
 # How long an identical CreateDeployment answers the deployment it created (SDK retries).
@@ -72,6 +78,7 @@ class DynamoDeploymentStore:
         self._client = table.meta.client
         self._name = table.name
         self._records = RolloutRecords(table)
+        self._instances = DynamoInstanceRecords(table)
 
     # --- creating -----------------------------------------------------------------------------
 
@@ -152,6 +159,23 @@ class DynamoDeploymentStore:
         except ClientError:
             return  # it started after all, or is gone: the workflow owns it
         release_active_deployment(self._table, group_id, deployment_id)
+
+    def record_rollback(self, deployment_id: str, info: RollbackInfo) -> bool:
+        try:
+            self._table.update_item(
+                Key=deployment_key(deployment_id),
+                UpdateExpression="SET rollback_info = :info",
+                ConditionExpression="attribute_exists(pk) AND attribute_not_exists(rollback_info)",
+                ExpressionAttributeValues={":info": rollback_attribute(info)},
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise throttled_or_raise(error) from error
+        return True
+
+    def instance_records(self, group_id: str) -> dict[str, InstanceRecord]:
+        return self._instances.records(group_id)
 
     # --- reading deployments ------------------------------------------------------------------
 

@@ -11,40 +11,19 @@ from __future__ import annotations
 import base64
 import dataclasses
 import os
-import secrets
-import uuid
-from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from functions.adapters.application_records import DynamoApplicationStore
-from functions.adapters.application_tag_records import DynamoApplicationTagStore
-from functions.adapters.deployment_config_records import DynamoDeploymentConfigStore
-from functions.adapters.deployment_group_records import DynamoDeploymentGroupStore
-from functions.adapters.deployment_store import DynamoDeploymentStore
-from functions.adapters.fleet_instances import Ec2Fleet
-from functions.adapters.on_premises_instance_records import DynamoOnPremisesInstanceStore
-from functions.adapters.revision_records import DynamoRevisionStore
-from functions.adapters.workflow_starts import StepFunctionsWorkflows
-from functions.api.deployment_stops import deployment_stops
 from functions.api.member_types import check_member_types
-from rollwright.account_region import AccountRegion
-from rollwright.applications import Applications
-from rollwright.deployment_configs import DeploymentConfigs
-from rollwright.deployment_groups import DeploymentGroups
-from rollwright.deployment_requests import new_deployment_id
-from rollwright.deployments import Deployments
+from functions.composition import codedeploy_services
 from rollwright.dispatch import dispatch
 from rollwright.errors import CodeDeployError, InternalFailure
-from rollwright.on_premises_instances import OnPremisesInstances
 from rollwright.operations.shapes import CodeDeployServices
-from rollwright.predefined_deployment_configs import PREDEFINED_DEPLOYMENT_CONFIGS
 from rollwright.protocols import (
     HttpRequest,
     HttpResponse,
@@ -53,8 +32,6 @@ from rollwright.protocols import (
     write_error,
     write_result,
 )
-from rollwright.resource_tags import ResourceTags
-from rollwright.revisions import ApplicationRevisions
 
 logger = Logger()
 metrics = Metrics()
@@ -62,63 +39,9 @@ metrics = Metrics()
 
 @cache
 def services(function_arn: str) -> CodeDeployServices:
-    """The domain services on the state table, built once per execution environment; the
-    function's own ARN names the region and account of the ARNs they hand out."""
-    dynamodb, table = boto3.client("dynamodb"), os.environ["TABLE_NAME"]
-    applications = Applications(
-        DynamoApplicationStore(dynamodb, table),
-        clock=lambda: datetime.now(UTC),
-        new_id=lambda: str(uuid.uuid4()),
-    )
-    deployment_configs = DeploymentConfigs(
-        DynamoDeploymentConfigStore(dynamodb, table),
-        PREDEFINED_DEPLOYMENT_CONFIGS,
-        clock=lambda: datetime.now(UTC),
-        new_id=lambda: str(uuid.uuid4()),
-    )
-    deployment_groups = DeploymentGroups(
-        DynamoDeploymentGroupStore(dynamodb, table),
-        applications,
-        deployment_configs,
-        new_id=lambda: str(uuid.uuid4()),
-    )
-    revisions = ApplicationRevisions(
-        DynamoRevisionStore(dynamodb, table), applications, clock=lambda: datetime.now(UTC)
-    )
-    on_premises_instances = OnPremisesInstances(
-        DynamoOnPremisesInstanceStore(dynamodb, table),
-        account_region=AccountRegion.of_function(function_arn),
-        clock=lambda: datetime.now(UTC),
-    )
-    deployments = Deployments(
-        DynamoDeploymentStore(boto3.resource("dynamodb").Table(table)),
-        applications=applications,
-        groups=deployment_groups,
-        configs=deployment_configs,
-        revisions=revisions,
-        on_premises=on_premises_instances,
-        fleet=Ec2Fleet(boto3.client("ec2"), boto3.client("autoscaling")),
-        workflows=StepFunctionsWorkflows(
-            boto3.client("stepfunctions"),
-            server_state_machine_arn=os.environ["SERVER_STATE_MACHINE_ARN"],
-        ),
-        clock=lambda: datetime.now(UTC),
-        new_id=lambda: new_deployment_id(secrets.choice),
-        account_region=AccountRegion.of_function(function_arn),
-    )
-    return CodeDeployServices(
-        applications=applications,
-        deployment_configs=deployment_configs,
-        deployment_groups=deployment_groups,
-        resource_tags=ResourceTags(
-            AccountRegion.of_function(function_arn),
-            DynamoApplicationTagStore(dynamodb, table),
-            deployment_groups,
-        ),
-        revisions=revisions,
-        on_premises_instances=on_premises_instances,
-        deployments=deployments,
-        deployment_stops=deployment_stops(),
+    """The domain services, built once per execution environment."""
+    return codedeploy_services(
+        function_arn, server_state_machine_arn=os.environ["SERVER_STATE_MACHINE_ARN"]
     )
 
 

@@ -1,7 +1,8 @@
 """Workflow function: Step Functions Task states call it with ``{"action": <step>, ...}``.
 
 ``begin`` (every platform); for Server deployments also ``dispatch`` (with the wait's
-``taskToken``), ``sweep`` and ``finish`` (with the workflow's ``error``, if it failed).
+``taskToken``), ``sweep`` and ``finish`` (with the workflow's ``error``, if it failed, and the
+``stateMachineArn`` a rollback deployment is started on).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
 import boto3
@@ -17,12 +19,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.adapters.deployment_records import DeploymentRecords
 from functions.adapters.host_queues import HostQueues
+from functions.adapters.instance_records import DynamoInstanceRecords
 from functions.adapters.load_balancers import ElasticLoadBalancers
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
 from functions.adapters.traffic_step_records import TrafficStepRecords
+from functions.composition import codedeploy_services
 from functions.workflow import steps
 from functions.workflow.bookkeeping import FinishBookkeeping
+from rollwright.deployment_rollbacks import DeploymentRollbacks
+from rollwright.operations.shapes import CodeDeployServices
 from rollwright.server_rollout import ServerRollout
 from rollwright.traffic_steps import TrafficSteps
 
@@ -30,7 +36,6 @@ logger = Logger()
 _table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 _records = DeploymentRecords(_table)
 _rollout_records = RolloutRecords(_table)
-_bookkeeping = FinishBookkeeping()
 _rollout = ServerRollout(
     _rollout_records,
     HostQueues(boto3.client("sqs"), queue_prefix=os.environ["HOST_QUEUE_PREFIX"]),
@@ -43,19 +48,35 @@ _rollout = ServerRollout(
 )
 
 
-def _finish(event: dict[str, Any]) -> dict[str, Any]:
-    """The final status, then what it leaves on the deployment group and the revision."""
-    answer = _rollout.finish(event["deploymentId"], error=event.get("error"), now=time.time())
-    _bookkeeping.record(_rollout_records.deployment(event["deploymentId"]))
+@cache
+def _services(function_arn: str, server_state_machine_arn: str) -> CodeDeployServices:
+    return codedeploy_services(function_arn, server_state_machine_arn=server_state_machine_arn)
+
+
+def _finish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The final status; then what it leaves on the deployment group, the revision and the
+    hosts' records; then the automatic rollback, if one is due."""
+    deployment_id = event["deploymentId"]
+    answer = _rollout.finish(deployment_id, error=event.get("error"), now=time.time())
+    services = _services(context.invoked_function_arn, event["stateMachineArn"])
+    FinishBookkeeping(services, DynamoInstanceRecords(_table)).record(
+        _rollout_records.deployment(deployment_id)
+    )
+    rollback = DeploymentRollbacks(services.deployments, services.deployment_groups).after_end(
+        deployment_id
+    )
+    if rollback is not None and rollback.rollback_deployment_id is not None:
+        answer["rollbackDeploymentId"] = rollback.rollback_deployment_id
     return answer
 
 
-_STEPS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "begin": lambda event: steps.begin(_records, event["deploymentId"]),
-    "dispatch": lambda event: _rollout.dispatch(
+Step = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+_STEPS: dict[str, Step] = {
+    "begin": lambda event, _: steps.begin(_records, event["deploymentId"]),
+    "dispatch": lambda event, _: _rollout.dispatch(
         event["deploymentId"], event["taskToken"], now=time.time()
     ),
-    "sweep": lambda event: _rollout.sweep(event["deploymentId"], now=time.time()),
+    "sweep": lambda event, _: _rollout.sweep(event["deploymentId"], now=time.time()),
     "finish": _finish,
 }
 
@@ -68,6 +89,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         # An unknown action is a bug in the state machine definition: fail the Task loudly.
         raise ValueError(f"Unknown workflow action {action!r}; known: {sorted(_STEPS)}")
     logger.append_keys(deployment_id=event.get("deploymentId"), action=action)
-    result = step(event)
+    result = step(event, context)
     logger.info("workflow step done", extra={"result": result})
     return result

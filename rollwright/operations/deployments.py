@@ -19,7 +19,7 @@ from rollwright.deployment_group_settings import (
     TagFilterType,
 )
 from rollwright.deployment_groups import valid_deployment_group_name
-from rollwright.deployment_records import DeploymentQuery, StoredDeployment
+from rollwright.deployment_records import DeploymentQuery, RollbackInfo, StoredDeployment
 from rollwright.deployment_requests import CreateDeploymentRequest, request_key, valid_description
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import (
@@ -102,6 +102,10 @@ def deployment_info(deployment: StoredDeployment) -> Result:
             "code": deployment.error.code,
             "message": deployment.error.message,
         }
+    if choices.previous_revision is not None:
+        info["previousRevision"] = revision_location(choices.previous_revision)
+    if deployment.rollback_info is not None:
+        info["rollbackInfo"] = _rollback_info(deployment.rollback_info)
     if choices.auto_rollback_configuration is not None:
         rollback = choices.auto_rollback_configuration
         info["autoRollbackConfiguration"] = {
@@ -116,6 +120,15 @@ def deployment_info(deployment: StoredDeployment) -> Result:
             "alarms": [{"name": name} for name in alarms.alarm_names],
         }
     return info
+
+
+def _rollback_info(rollback: RollbackInfo) -> Result:
+    members = {
+        "rollbackDeploymentId": rollback.rollback_deployment_id,
+        "rollbackTriggeringDeploymentId": rollback.rollback_triggering_deployment_id,
+        "rollbackMessage": rollback.rollback_message,
+    }
+    return {name: value for name, value in members.items() if value is not None}
 
 
 # --- CreateDeployment -----------------------------------------------------------------------------

@@ -13,11 +13,13 @@ from rollwright.deployment_records import (
     DeploymentOverview,
     DeploymentQuery,
     NewDeployment,
+    RollbackInfo,
     StoredDeployment,
     StoredTarget,
 )
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import DeploymentLimitExceededException
+from rollwright.instance_history import InstanceRecord
 from rollwright.rollout import InstanceStatus
 from rollwright.target_selection import Ec2Instance
 
@@ -29,6 +31,7 @@ class InMemoryDeploymentStore:
         self.groups: dict[str, str] = {}  # deployment id -> group id
         self.active: dict[str, str] = {}  # group id -> deployment id
         self.requests: dict[str, str] = {}  # request key -> deployment id
+        self.instances: dict[str, dict[str, InstanceRecord]] = {}  # group id -> host id -> record
 
     def create(self, deployment: NewDeployment) -> CreatedDeployment:
         if deployment.request_key in self.requests:
@@ -60,6 +63,15 @@ class InMemoryDeploymentStore:
             file_exists_behavior=settings.file_exists_behavior,
             complete_time=created if deployment.ended else None,
             error=deployment.ended,
+            rollback_info=(
+                None
+                if deployment.choices.rollback_triggering_deployment_id is None
+                else RollbackInfo(
+                    rollback_triggering_deployment_id=(
+                        deployment.choices.rollback_triggering_deployment_id
+                    )
+                )
+            ),
         )
         self.targets[settings.deployment_id] = {
             t.host_id: StoredTarget(
@@ -91,6 +103,16 @@ class InMemoryDeploymentStore:
 
     def find(self, deployment_id: str) -> StoredDeployment | None:
         return self.deployments.get(deployment_id)
+
+    def record_rollback(self, deployment_id: str, info: RollbackInfo) -> bool:
+        found = self.deployments.get(deployment_id)
+        if found is None or found.rollback_info is not None:
+            return False
+        self.deployments[deployment_id] = replace(found, rollback_info=info)
+        return True
+
+    def instance_records(self, group_id: str) -> dict[str, InstanceRecord]:
+        return dict(self.instances.get(group_id, {}))
 
     def find_many(self, deployment_ids: Sequence[str]) -> dict[str, StoredDeployment]:
         return {i: self.deployments[i] for i in deployment_ids if i in self.deployments}

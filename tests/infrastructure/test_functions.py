@@ -1,11 +1,14 @@
-"""The four functions: one runtime, architecture, layer and logging; only the variables they use."""
+"""The five functions: one runtime, architecture, layer and logging; only the variables they use."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from aws_cdk import App
 
+from app import cdk_json_context, host_limits
+from rollwright.deployment_plan import HostLimits
 from stacks.python_function import POWERTOOLS_VERSION
 from tests.infrastructure.conftest import SynthesizedStack
 
@@ -14,6 +17,7 @@ HANDLERS = {
     "agent": "functions.agent.handler.handler",
     "workflow": "functions.workflow.handler.handler",
     "alarm": "functions.alarm.handler.handler",
+    "notify": "functions.notify.handler.handler",
 }
 POWERTOOLS_VARIABLES = {
     "POWERTOOLS_SERVICE_NAME",
@@ -25,16 +29,28 @@ STATE_MACHINE_VARIABLES = {
     "LAMBDA_STATE_MACHINE_ARN",
     "ECS_STATE_MACHINE_ARN",
 }
+HOST_LIMIT_VARIABLES = {
+    "HOST_START_SECONDS",
+    "HOST_HEARTBEAT_SECONDS",
+    "HOST_SWEEP_INTERVAL_SECONDS",
+}
 EXPECTED_VARIABLES = {
-    "api": {"TABLE_NAME", "ARTIFACTS_BUCKET", "HOST_QUEUE_PREFIX", *STATE_MACHINE_VARIABLES},
+    "api": {
+        "TABLE_NAME",
+        "ARTIFACTS_BUCKET",
+        "HOST_QUEUE_PREFIX",
+        *STATE_MACHINE_VARIABLES,
+        *HOST_LIMIT_VARIABLES,
+    },
     "agent": {"TABLE_NAME", "AGENT_LOG_GROUP", "HOST_QUEUE_PREFIX"},
-    "workflow": {"TABLE_NAME", "HOST_QUEUE_PREFIX", "AGENT_LOG_GROUP"},
+    "workflow": {"TABLE_NAME", "HOST_QUEUE_PREFIX", "AGENT_LOG_GROUP", *HOST_LIMIT_VARIABLES},
     "alarm": {"TABLE_NAME", *STATE_MACHINE_VARIABLES},
+    "notify": {"TABLE_NAME"},
 }
 
 
-def test_there_are_exactly_the_four_contract_functions(synthesized: SynthesizedStack) -> None:
-    # Given the stack / When listing its functions / Then they are api, agent, workflow, alarm
+def test_there_are_exactly_the_five_contract_functions(synthesized: SynthesizedStack) -> None:
+    # Given the stack / When listing its functions / Then api, agent, workflow, alarm, notify
     handlers = {
         function["Properties"]["Handler"]
         for function in synthesized.template.find_resources("AWS::Lambda::Function").values()
@@ -79,6 +95,25 @@ def test_function_gets_only_the_variables_it_uses(synthesized: SynthesizedStack,
         assert variables["HOST_QUEUE_PREFIX"] == "rollwright-host-"
 
 
+@pytest.mark.parametrize("name", ["api", "workflow"])
+def test_the_functions_that_create_deployments_get_the_host_limits_of_the_context(
+    synthesized: SynthesizedStack, name: str
+) -> None:
+    # Given cdk.json's host limits / When reading a deployment-creating function's environment
+    variables = synthesized.function_named(HANDLERS[name])["Environment"]["Variables"]
+    # Then they are there, and a dead host fails within two minutes (limit + one sweep)
+    start, heartbeat, sweep = (
+        int(variables[f"HOST_{name}_SECONDS"]) for name in ("START", "HEARTBEAT", "SWEEP_INTERVAL")
+    )
+    assert (start, heartbeat, sweep) == (90, 90, 20)
+    assert max(start, heartbeat) + sweep <= 120
+
+
+def test_host_limits_are_read_from_the_context() -> None:
+    app = App(context={**cdk_json_context(), "rollwright:hostHeartbeatSeconds": "45"})
+    assert host_limits(app) == HostLimits(start_seconds=90, heartbeat_seconds=45)
+
+
 def test_alarm_function_failures_go_to_a_dead_letter_queue(
     synthesized: SynthesizedStack,
 ) -> None:
@@ -120,6 +155,6 @@ def test_code_asset_holds_only_the_functions_and_rollwright_packages(
 
 
 def test_every_function_shares_one_code_asset(synthesized: SynthesizedStack) -> None:
-    # Given the four functions / When reading their code / Then one asset serves them all
+    # Given the five functions / When reading their code / Then one asset serves them all
     keys = {synthesized.function_named(handler)["Code"]["S3Key"] for handler in HANDLERS.values()}
     assert len(keys) == 1

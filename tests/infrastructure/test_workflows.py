@@ -140,6 +140,7 @@ def test_server_finish_runs_after_the_rollout_and_after_any_failure_of_it(
     ]
     finish = states["FinishDeployment"]
     assert finish["Parameters"]["Payload"]["action"] == "finish"
+    assert finish["Parameters"]["Payload"]["stateMachineArn.$"] == "$$.StateMachine.Id"
     choice = states[finish["Next"]]
     assert states[choice["Default"]] == {
         "Type": "Fail",
@@ -148,13 +149,18 @@ def test_server_finish_runs_after_the_rollout_and_after_any_failure_of_it(
     }
 
 
-def test_the_workflow_function_may_answer_only_the_server_machines_tokens(
+def test_the_workflow_function_may_answer_and_start_only_the_server_machine(
     synthesized: SynthesizedStack,
 ) -> None:
-    # Given the stack / When reading the workflow function's task-response policy
+    # Given the stack / When reading the workflow function's task-response policy (it also
+    # starts rollback deployments)
     server = synthesized.logical_id_of("AWS::StepFunctions::StateMachine", "Server")
     policy_id = synthesized.logical_id_of("AWS::IAM::Policy", "WorkflowTaskResponses")
     (statement,) = synthesized.resources[policy_id]["Properties"]["PolicyDocument"]["Statement"]
     # Then it names the Server state machine only
-    assert statement["Action"] == ["states:SendTaskFailure", "states:SendTaskSuccess"]
+    assert statement["Action"] == [
+        "states:SendTaskFailure",
+        "states:SendTaskSuccess",
+        "states:StartExecution",
+    ]
     assert statement["Resource"] == {"Ref": server}

@@ -3,11 +3,13 @@ the final status releasing the group, listing newest first, targets read back.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from functions.adapters.deployment_store import DynamoDeploymentStore
+from functions.adapters.instance_records import DynamoInstanceRecords
 from functions.adapters.rollout_records import RolloutRecords
 from rollwright.agent_protocol import BundleType, S3Revision
 from rollwright.applications import ComputePlatform
@@ -19,9 +21,11 @@ from rollwright.deployment_records import (
     DeploymentError,
     DeploymentQuery,
     NewDeployment,
+    RollbackInfo,
 )
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import DeploymentLimitExceededException
+from rollwright.instance_history import HostResult, InstanceRecord
 from rollwright.revision_locations import BundleType as LocationBundleType
 from rollwright.revision_locations import S3Location
 from rollwright.rollout import InstanceStatus
@@ -133,3 +137,57 @@ def test_targets_are_read_back_pending_with_their_lifecycle_events(
     assert list(found) == ["host-1"]
     assert found["host-1"].lifecycle_events[0].name.value == "ApplicationStop"
     assert {e.status.value for e in found["host-1"].lifecycle_events} == {"Pending"}
+
+
+def test_rollback_links_are_written_once_and_read_back(store: DynamoDeploymentStore) -> None:
+    # Given a rollback deployment, which names the deployment it rolls back from its creation
+    rollback = _new("d-RRRRRRRRR", key="rollback")
+    store.create(
+        NewDeployment(
+            rollback.plan,
+            replace(
+                CHOICES,
+                rollback_triggering_deployment_id="d-FFFFFFFFF",
+                previous_revision=S3Location("bucket", "old.zip", LocationBundleType.ZIP),
+            ),
+            "rollback",
+        )
+    )
+    found = store.find("d-RRRRRRRRR")
+    assert found is not None
+    assert found.rollback_info == RollbackInfo(rollback_triggering_deployment_id="d-FFFFFFFFF")
+    assert found.choices.previous_revision == S3Location(
+        "bucket", "old.zip", LocationBundleType.ZIP
+    )
+    # When the failed deployment is linked to it, twice
+    failed = RollbackInfo(rollback_deployment_id="d-RRRRRRRRR", rollback_message="rolled back")
+    store.create(_new("d-FFFFFFFFF", key="failed", hosts=0))
+    assert store.record_rollback("d-FFFFFFFFF", failed)
+    assert not store.record_rollback("d-FFFFFFFFF", RollbackInfo(rollback_message="other"))
+    # Then the first link stays; a rollback is not linked to a rollback of its own
+    assert store.find("d-FFFFFFFFF").rollback_info == failed  # type: ignore[union-attr]
+    assert not store.record_rollback("d-RRRRRRRRR", RollbackInfo(rollback_message="no"))
+    assert not store.record_rollback("d-NOTTHERE", failed)
+
+
+def test_instance_records_round_trip_per_group(state_table: Any) -> None:
+    records = DynamoInstanceRecords(state_table)
+    written = [
+        InstanceRecord(f"host-{i}", "d-AAAAAAAAA", i % 2 == 0, None if i == 3 else "ab" * 32)
+        for i in range(30)  # more than one BatchWriteItem
+    ]
+    records.write("group-id", written)
+    records.write("other-group", written[:1])
+    assert records.records("group-id") == {r.host_id: r for r in written}
+    assert list(records.records("other-group")) == ["host-0"]
+    assert DynamoDeploymentStore(state_table).instance_records("nobody") == {}
+
+
+def test_host_results_read_each_targets_status(
+    store: DynamoDeploymentStore, state_table: Any
+) -> None:
+    store.create(_new("d-AAAAAAAAA", key="one", hosts=3))
+    results = DynamoInstanceRecords(state_table).host_results("d-AAAAAAAAA")
+    assert sorted(results, key=lambda r: r.host_id) == [
+        HostResult(f"host-{i}", InstanceStatus.PENDING) for i in range(3)
+    ]

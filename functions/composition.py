@@ -1,0 +1,110 @@
+"""The domain services on the state table: what the api and workflow functions are made of.
+
+``codedeploy_services`` builds every service of the CodeDeploy API once per execution
+environment. The function's own ARN names the region and account of the ARNs they hand out; the
+Server state machine is named by the caller (the api function reads it from its environment; the
+workflow function, which that machine invokes, is told by the machine itself, since its
+environment cannot name the machine without a dependency cycle).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from datetime import UTC, datetime
+
+import boto3
+
+from functions.adapters.application_records import DynamoApplicationStore
+from functions.adapters.application_tag_records import DynamoApplicationTagStore
+from functions.adapters.deployment_config_records import DynamoDeploymentConfigStore
+from functions.adapters.deployment_group_records import DynamoDeploymentGroupStore
+from functions.adapters.deployment_store import DynamoDeploymentStore
+from functions.adapters.fleet_instances import Ec2Fleet
+from functions.adapters.on_premises_instance_records import DynamoOnPremisesInstanceStore
+from functions.adapters.revision_records import DynamoRevisionStore
+from functions.adapters.workflow_starts import StepFunctionsWorkflows
+from functions.api.deployment_stops import deployment_stops
+from rollwright.account_region import AccountRegion
+from rollwright.applications import Applications
+from rollwright.deployment_configs import DeploymentConfigs
+from rollwright.deployment_groups import DeploymentGroups
+from rollwright.deployment_plan import HostLimits
+from rollwright.deployment_requests import new_deployment_id
+from rollwright.deployments import Deployments
+from rollwright.on_premises_instances import OnPremisesInstances
+from rollwright.operations.shapes import CodeDeployServices
+from rollwright.predefined_deployment_configs import PREDEFINED_DEPLOYMENT_CONFIGS
+from rollwright.resource_tags import ResourceTags
+from rollwright.revisions import ApplicationRevisions
+
+
+def host_limits_from_environment() -> HostLimits:
+    """The stack's host limits (``HOST_START_SECONDS`` …), the defaults where one is not set."""
+    defaults = HostLimits()
+    return HostLimits(
+        start_seconds=int(os.environ.get("HOST_START_SECONDS", defaults.start_seconds)),
+        heartbeat_seconds=int(os.environ.get("HOST_HEARTBEAT_SECONDS", defaults.heartbeat_seconds)),
+        sweep_interval_seconds=int(
+            os.environ.get("HOST_SWEEP_INTERVAL_SECONDS", defaults.sweep_interval_seconds)
+        ),
+    )
+
+
+def codedeploy_services(function_arn: str, *, server_state_machine_arn: str) -> CodeDeployServices:
+    dynamodb, table = boto3.client("dynamodb"), os.environ["TABLE_NAME"]
+    account_region = AccountRegion.of_function(function_arn)
+    applications = Applications(
+        DynamoApplicationStore(dynamodb, table),
+        clock=lambda: datetime.now(UTC),
+        new_id=lambda: str(uuid.uuid4()),
+    )
+    deployment_configs = DeploymentConfigs(
+        DynamoDeploymentConfigStore(dynamodb, table),
+        PREDEFINED_DEPLOYMENT_CONFIGS,
+        clock=lambda: datetime.now(UTC),
+        new_id=lambda: str(uuid.uuid4()),
+    )
+    deployment_groups = DeploymentGroups(
+        DynamoDeploymentGroupStore(dynamodb, table),
+        applications,
+        deployment_configs,
+        new_id=lambda: str(uuid.uuid4()),
+    )
+    revisions = ApplicationRevisions(
+        DynamoRevisionStore(dynamodb, table), applications, clock=lambda: datetime.now(UTC)
+    )
+    on_premises_instances = OnPremisesInstances(
+        DynamoOnPremisesInstanceStore(dynamodb, table),
+        account_region=account_region,
+        clock=lambda: datetime.now(UTC),
+    )
+    deployments = Deployments(
+        DynamoDeploymentStore(boto3.resource("dynamodb").Table(table)),
+        applications=applications,
+        groups=deployment_groups,
+        configs=deployment_configs,
+        revisions=revisions,
+        on_premises=on_premises_instances,
+        fleet=Ec2Fleet(boto3.client("ec2"), boto3.client("autoscaling")),
+        workflows=StepFunctionsWorkflows(
+            boto3.client("stepfunctions"), server_state_machine_arn=server_state_machine_arn
+        ),
+        clock=lambda: datetime.now(UTC),
+        new_id=lambda: new_deployment_id(secrets.choice),
+        account_region=account_region,
+        host_limits=host_limits_from_environment(),
+    )
+    return CodeDeployServices(
+        applications=applications,
+        deployment_configs=deployment_configs,
+        deployment_groups=deployment_groups,
+        resource_tags=ResourceTags(
+            account_region, DynamoApplicationTagStore(dynamodb, table), deployment_groups
+        ),
+        revisions=revisions,
+        on_premises_instances=on_premises_instances,
+        deployments=deployments,
+        deployment_stops=deployment_stops(),
+    )

@@ -1,0 +1,193 @@
+"""``rollwright deploy | status | stop | logs``: deployments from the command line.
+
+    rollwright deploy --application A --deployment-group G (--bundle DIR | --s3 s3://b/k) [--wait]
+    rollwright status ID [--wait]
+    rollwright stop ID [--rollback]
+    rollwright logs ID [--host H] [--event E] [--follow]
+
+``--wait`` follows the deployment (``deployment_watch``) and exits 0 when it succeeds, 1 when it
+fails or is stopped, 130 when interrupted. Each command returns its exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from rollwright.bundle_upload import (
+    ARCHIVE_BUNDLE_TYPES,
+    DEFAULT_KEY_PREFIX,
+    parse_s3_url,
+    revision_location,
+    upload_bundle,
+)
+from rollwright.cli_errors import CliError
+from rollwright.cli_stack import AGENT_LOG_GROUP_OUTPUT, ARTIFACTS_BUCKET_OUTPUT, StackConnection
+from rollwright.deployment_watch import EXIT_INTERRUPTED, fetch_snapshot, watch
+from rollwright.hook_logs import HookLogReader, deployment_streams, format_line, of_event
+from rollwright.progress_view import ENDED_STATUSES, DeploymentSnapshot, render
+from rollwright.revision_locations import BundleType
+
+DeploymentCommand = Callable[[StackConnection, argparse.Namespace, Console], int]
+FOLLOW_INTERVAL_SECONDS = 2.0
+FILE_EXISTS_BEHAVIORS = ("DISALLOW", "OVERWRITE", "RETAIN")
+
+
+def add_deployment_commands(commands: Any, stack_options: argparse.ArgumentParser) -> None:
+    """Adds the four commands to the top-level subparsers."""
+    deploy = commands.add_parser(
+        "deploy", parents=[stack_options], help="create a deployment (and follow it)"
+    )
+    deploy.add_argument("--application", required=True, help="the application name")
+    deploy.add_argument("--deployment-group", required=True, help="the deployment group name")
+    source = deploy.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--bundle",
+        type=Path,
+        metavar="DIR",
+        help="a directory with appspec.yml at its root: zipped, uploaded and registered",
+    )
+    source.add_argument("--s3", metavar="s3://BUCKET/KEY", help="a revision already in S3")
+    deploy.add_argument(
+        "--bundle-type",
+        choices=[kind.value for kind in ARCHIVE_BUNDLE_TYPES],
+        help="of the --s3 object (default: from its extension)",
+    )
+    deploy.add_argument(
+        "--bucket", help="where --bundle is uploaded (default: the stack's artifacts bucket)"
+    )
+    deploy.add_argument(
+        "--key-prefix", default=DEFAULT_KEY_PREFIX, help="of the uploaded bundle's key"
+    )
+    deploy.add_argument("--deployment-config-name")
+    deploy.add_argument("--description")
+    deploy.add_argument("--ignore-application-stop-failures", action="store_true")
+    deploy.add_argument("--file-exists-behavior", choices=FILE_EXISTS_BEHAVIORS)
+    deploy.add_argument("--wait", action="store_true", help="follow it until it ends")
+    deploy.set_defaults(run=deploy_command)
+
+    status = commands.add_parser(
+        "status", parents=[stack_options], help="show a deployment per host and lifecycle event"
+    )
+    status.add_argument("deployment_id", metavar="ID")
+    status.add_argument("--wait", action="store_true", help="follow it until it ends")
+    status.set_defaults(run=status_command)
+
+    stop = commands.add_parser("stop", parents=[stack_options], help="stop a deployment")
+    stop.add_argument("deployment_id", metavar="ID")
+    stop.add_argument(
+        "--rollback", action="store_true", help="roll back to the last successful revision"
+    )
+    stop.set_defaults(run=stop_command)
+
+    logs = commands.add_parser(
+        "logs", parents=[stack_options], help="hook output of a deployment (CloudWatch Logs)"
+    )
+    logs.add_argument("deployment_id", metavar="ID")
+    logs.add_argument("--host", help="only this instance (instance id or on-premises name)")
+    logs.add_argument("--event", help="only this lifecycle event, e.g. ValidateService")
+    logs.add_argument("--log-group", help="default: the stack's agent log group")
+    logs.add_argument(
+        "--follow", action="store_true", help="keep printing until the deployment ends"
+    )
+    logs.set_defaults(run=logs_command)
+
+
+def deploy_command(stack: StackConnection, args: argparse.Namespace, console: Console) -> int:
+    codedeploy = stack.codedeploy
+    if args.bundle is not None:
+        if args.bundle_type is not None:
+            raise CliError("--bundle-type goes with --s3; a --bundle directory is zipped")
+        bucket = stack.output(ARTIFACTS_BUCKET_OUTPUT, args.bucket, "--bucket")
+        location = upload_bundle(
+            stack.aws_client("s3"),
+            bucket=bucket,
+            application=args.application,
+            directory=args.bundle,
+            prefix=args.key_prefix,
+        )
+        codedeploy.register_application_revision(
+            applicationName=args.application,
+            revision=revision_location(location),
+            **({"description": args.description} if args.description else {}),
+        )
+    else:
+        kind = BundleType(args.bundle_type) if args.bundle_type else None
+        location = parse_s3_url(args.s3, kind)
+    request: dict[str, Any] = {
+        "applicationName": args.application,
+        "deploymentGroupName": args.deployment_group,
+        "revision": revision_location(location),
+        "ignoreApplicationStopFailures": args.ignore_application_stop_failures,
+    }
+    if args.deployment_config_name:
+        request["deploymentConfigName"] = args.deployment_config_name
+    if args.description:
+        request["description"] = args.description
+    if args.file_exists_behavior:
+        request["fileExistsBehavior"] = args.file_exists_behavior
+    deployment_id = codedeploy.create_deployment(**request)["deploymentId"]
+    console.print(deployment_id, markup=False, highlight=False)
+    if args.wait:
+        return watch(codedeploy, deployment_id, console=console)
+    return 0
+
+
+def status_command(stack: StackConnection, args: argparse.Namespace, console: Console) -> int:
+    if args.wait:
+        return watch(stack.codedeploy, args.deployment_id, console=console)
+    console.print(render(fetch_snapshot(stack.codedeploy, args.deployment_id)))
+    return 0
+
+
+def stop_command(stack: StackConnection, args: argparse.Namespace, console: Console) -> int:
+    answer = stack.codedeploy.stop_deployment(
+        deploymentId=args.deployment_id, autoRollbackEnabled=args.rollback
+    )
+    status, message = answer.get("status", ""), answer.get("statusMessage", "")
+    console.print(f"{status}: {message}" if message else status, markup=False, highlight=False)
+    return 0
+
+
+def logs_command(stack: StackConnection, args: argparse.Namespace, console: Console) -> int:
+    codedeploy = stack.codedeploy
+    log_group = stack.output(AGENT_LOG_GROUP_OUTPUT, args.log_group, "--log-group")
+    logs = stack.aws_client("logs")
+    groups = logs.describe_log_groups(logGroupNamePrefix=log_group).get("logGroups", [])
+    if log_group not in {group["logGroupName"] for group in groups}:
+        raise CliError(f"no log group {log_group}: pass --log-group")
+    snapshot = fetch_snapshot(codedeploy, args.deployment_id)
+    reader = HookLogReader(logs, log_group, _streams(snapshot, args.host))
+    width = max((len(host.target_id) for host in snapshot.hosts), default=0)
+
+    def print_new() -> None:
+        for line in of_event(reader.read_new(), args.event):
+            console.print(format_line(line, width), markup=False, highlight=False, soft_wrap=True)
+
+    try:
+        print_new()
+        while args.follow and snapshot.status not in ENDED_STATUSES:
+            time.sleep(FOLLOW_INTERVAL_SECONDS)
+            # Read the status first: what the hosts wrote before it ended is then in the streams.
+            snapshot = fetch_snapshot(codedeploy, args.deployment_id)
+            reader.add_streams(_streams(snapshot, args.host))
+            print_new()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _streams(snapshot: DeploymentSnapshot, host: str | None) -> dict[str, str]:
+    if not snapshot.hosts:
+        return {}  # not started yet: no targets to read
+    try:
+        return deployment_streams(
+            snapshot.deployment_id, [target.target_id for target in snapshot.hosts], host
+        )
+    except ValueError as error:
+        raise CliError(str(error)) from None

@@ -1,0 +1,113 @@
+"""Automatic rollback: once a deployment ended badly, the deployment that puts the last good
+revision back (reference §6).
+
+The workflow's ``finish`` step calls ``DeploymentRollbacks.after_end`` once the final status and
+the group's history are recorded. ``rollback.decide_rollback`` decides from the deployment's
+``autoRollbackConfiguration`` (its own, else its group's, as CreateDeployment stored it),
+StopDeployment's ``autoRollbackEnabled`` and the group's history; a rollback is then created
+like any deployment (``Deployments.create``: targets resolved afresh, the hosts that failed first
+by their instance health), of the last good revision with the last good deployment's
+``fileExistsBehavior``, and the two are linked through ``rollbackInfo``. The step is retried
+by Step Functions: the rollback's request key is derived from the rolled-back deployment, and the
+``rollbackInfo`` of the latter is written once, so a retry creates nothing twice.
+"""
+
+from __future__ import annotations
+
+from rollwright.deployment_groups import DeploymentGroups
+from rollwright.deployment_records import RollbackInfo, StoredDeployment
+from rollwright.deployment_requests import CreateDeploymentRequest
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.deployments import Deployments
+from rollwright.errors import CodeDeployError
+from rollwright.rollback import (
+    DeploymentEnding,
+    NoRollback,
+    NoRollbackReason,
+    decide_rollback,
+)
+
+# errorInformation codes of a stopped deployment (MANUAL_STOP: StopDeployment).
+ALARM_STOP_CODE = "ALARM_ACTIVE"
+
+# Reasons that leave a message on the deployment: rollback was asked for but cannot happen.
+_TOLD = frozenset({NoRollbackReason.NO_EARLIER_GOOD_REVISION})
+
+
+def rollback_request_key(deployment_id: str) -> str:
+    return f"rollback-of-{deployment_id}"
+
+
+def ending_of(deployment: StoredDeployment) -> DeploymentEnding | None:
+    """How the deployment ended, as far as rollback is concerned; None if it did not end badly."""
+    if deployment.status is DeploymentStatus.FAILED:
+        return DeploymentEnding.FAILED
+    if deployment.status is DeploymentStatus.STOPPED:
+        if deployment.error is not None and deployment.error.code == ALARM_STOP_CODE:
+            return DeploymentEnding.STOPPED_ON_ALARM
+        return DeploymentEnding.STOPPED_ON_REQUEST
+    return None
+
+
+class DeploymentRollbacks:
+    def __init__(self, deployments: Deployments, groups: DeploymentGroups) -> None:
+        self._deployments = deployments
+        self._groups = groups
+
+    def after_end(self, deployment_id: str) -> RollbackInfo | None:
+        """Roll the ended deployment back if it must be; its ``rollbackInfo`` afterwards."""
+        deployment = self._deployments.get(deployment_id)
+        decided = deployment.rollback_info is not None and (
+            deployment.rollback_info.rollback_deployment_id is not None
+            or deployment.rollback_info.rollback_message is not None
+        )
+        if decided or ending_of(deployment) is None:
+            return deployment.rollback_info  # a retried finish, or nothing to roll back
+        info = self._rollback(deployment)
+        if info is None:
+            return deployment.rollback_info
+        self._deployments.record_rollback(deployment_id, info)
+        return self._deployments.get(deployment_id).rollback_info or info
+
+    def _rollback(self, deployment: StoredDeployment) -> RollbackInfo | None:
+        """Create the rollback if one is due: what the rolled-back deployment records of it (or
+        of why there is none), or None when there is nothing to say."""
+        ending = ending_of(deployment)
+        assert ending is not None
+        try:
+            group = self._groups.get(deployment.application_name, deployment.deployment_group_name)
+        except CodeDeployError as error:
+            return RollbackInfo(rollback_message=f"No rollback: {error.message}")
+        decision = decide_rollback(
+            deployment_id=deployment.deployment_id,
+            creator=deployment.creator,
+            ending=ending,
+            auto_rollback=deployment.choices.auto_rollback_configuration,
+            history=group.history,
+            stop_rollback=deployment.stop_rollback,
+        )
+        if isinstance(decision, NoRollback):
+            told = decision.reason in _TOLD
+            return RollbackInfo(rollback_message=decision.message) if told else None
+        last_good = self._deployments.get(decision.last_good_deployment_id)
+        request = CreateDeploymentRequest(
+            application_name=deployment.application_name,
+            deployment_group_name=deployment.deployment_group_name,
+            revision=decision.revision,
+            deployment_config_name=deployment.deployment_config_name,
+            ignore_application_stop_failures=deployment.ignore_application_stop_failures,
+            file_exists_behavior=last_good.file_exists_behavior,
+        )
+        try:
+            rollback_id = self._deployments.create(
+                request,
+                key=rollback_request_key(deployment.deployment_id),
+                rollback_of=deployment.deployment_id,
+            )
+        except CodeDeployError as error:
+            return RollbackInfo(
+                rollback_message=(
+                    f"The automatic rollback could not be created: {error.name}: {error.message}"
+                )
+            )
+        return RollbackInfo(rollback_deployment_id=rollback_id, rollback_message=decision.message)
