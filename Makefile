@@ -73,8 +73,9 @@ test-e2e: synth
 test: lint synth
 	$(PYTEST) tests
 
+# `make bench SCENARIOS=inplace_deployment` runs the named scenarios only.
 bench: synth
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(SCENARIOS)
 
 clean:
 	rm -rf cdk.out .devstack .pytest_cache .mypy_cache .ruff_cache

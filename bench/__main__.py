@@ -10,7 +10,13 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import agent_footprint, api_latency, deployment_groups_latency, revisions_latency
+from bench import (
+    agent_footprint,
+    api_latency,
+    deployment_groups_latency,
+    inplace_deployment,
+    revisions_latency,
+)
 from bench.context import BenchContext
 from bench.report import ScenarioResult, format_table, write_json
 
@@ -23,6 +29,7 @@ SCENARIOS: dict[str, Callable[[BenchContext], ScenarioResult]] = {
     "revisions_latency": revisions_latency.run,
     "agent_footprint": agent_footprint.run,
     "deployment_groups_latency": deployment_groups_latency.run,
+    "inplace_deployment": inplace_deployment.run,
 }
 
 

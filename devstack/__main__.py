@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from devstack import demo, launcher
+from devstack import demo, demo_hosts, launcher
 from devstack.cdk_assembly import AssemblyNotFoundError
 from devstack.settings import DEFAULT_PORT, GatewaySettings, point_moto_at_gateway
 
@@ -30,6 +30,9 @@ def up(arguments: argparse.Namespace) -> int:
 
 
 def down(arguments: argparse.Namespace) -> int:
+    # The demo stops its hosts itself; these are the ones an interrupted demo left running.
+    if demo_hosts.stop_hosts(arguments.state_dir / demo.HOSTS_DIR_NAME):
+        print("stopped the demo's agents and web servers")
     stopped = launcher.stop(arguments.state_dir)
     print("devstack stopped" if stopped else "devstack was not running")
     return 0
@@ -49,8 +52,7 @@ def run_demo(arguments: argparse.Namespace) -> int:
     if state is None:
         print("devstack is down: run `make up` first", file=sys.stderr)
         return 1
-    demo.run(state)
-    return 0
+    return demo.run(state)
 
 
 def serve(arguments: argparse.Namespace) -> int:
