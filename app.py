@@ -24,6 +24,8 @@ CDK_JSON = Path(__file__).resolve().parent / "cdk.json"
 # account itself, so that IAM identities the account permits (and tags) can.
 ON_PREMISES_PRINCIPAL_CONTEXT = "rollwright:onPremisesPrincipalArn"
 # How long a host may stay silent before its deployment fails it (seconds; ``HostLimits``).
+# Every wait of the traffic workflows (traffic steps, hook timeouts) is multiplied by it; 1 in AWS.
+WAIT_SCALE_CONTEXT = "rollwright:waitScale"
 HOST_LIMIT_CONTEXT = {
     "start_seconds": "rollwright:hostStartSeconds",
     "heartbeat_seconds": "rollwright:hostHeartbeatSeconds",
@@ -46,6 +48,7 @@ def build(app: App) -> ControlPlaneStack:
         description="Rollwright: a serverless, CodeDeploy-compatible deployment service",
         on_premises_principal=iam.ArnPrincipal(principal_arn) if principal_arn else None,
         host_limits=host_limits(app),
+        wait_scale=wait_scale(app),
         analytics_reporting=False,
     )
     # cdk-nag 3 is a validation plugin: synthesis fails on any finding not acknowledged.
@@ -61,6 +64,16 @@ def host_limits(app: App) -> HostLimits:
         value = app.node.try_get_context(key)
         chosen[field] = getattr(defaults, field) if value in (None, "") else int(value)
     return HostLimits(**chosen)
+
+
+def wait_scale(app: App) -> float:
+    """cdk.json's ``rollwright:waitScale`` (default 1; tests override it per deployment: see
+    docs/decisions-lambda.md)."""
+    value = app.node.try_get_context(WAIT_SCALE_CONTEXT)
+    scale = 1.0 if value in (None, "") else float(value)
+    if not scale > 0:
+        raise ValueError(f"{WAIT_SCALE_CONTEXT} must be a positive number, got {value!r}")
+    return scale
 
 
 def main() -> None:

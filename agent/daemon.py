@@ -32,7 +32,7 @@ from agent.backoff import ErrorBackoff
 from agent.executor import Executor
 from agent.log_shipper import HookLogShipper
 from agent.periodic import PeriodicAction
-from agent.poller import CommandPoller, ReceivedCommand
+from agent.poller import CommandPoller, QueueMissingError, ReceivedCommand
 from agent.reporter import AgentApiReporter
 from agent.status import AgentState, AgentStatus, StatusFile
 from rollwright.agent_protocol import EventOutcome, EventReport, Heartbeat
@@ -41,6 +41,8 @@ from rollwright.lifecycle import LifecycleEvent
 logger = logging.getLogger(__name__)
 
 SHUTDOWN_CHECK_SECONDS = 0.2
+# How often an agent whose queue does not exist yet looks for it (a GetQueueUrl each time).
+QUEUE_MISSING_RETRY_SECONDS = 5.0
 COLD_EXIT_STATUS = 1
 
 
@@ -82,6 +84,7 @@ class AgentDaemon:
         # retries short.
         self._stop = stop or threading.Event()
         self._backoff = ErrorBackoff(error_backoff_cap_seconds, self._stop)
+        self._queue_missing_logged = False
         self._command: ReceivedCommand | None = None
         self._event: LifecycleEvent | None = None
 
@@ -147,6 +150,14 @@ class AgentDaemon:
             except queue.Empty:
                 if self._stop.is_set():
                     return None  # the abandoned poll releases whatever it brings back
+        if isinstance(outcome, QueueMissingError):
+            # Not an error: no deployment has targeted this host yet. Look again soon, so that
+            # the first command starts within seconds (the control plane's start limit).
+            if not self._queue_missing_logged:
+                logger.info("waiting for host queue %s (a first deployment creates it)", outcome)
+                self._queue_missing_logged = True
+            self._stop.wait(QUEUE_MISSING_RETRY_SECONDS)
+            return None
         if isinstance(outcome, BaseException):
             logger.warning("polling the host queue failed: %s", outcome)
             self._backoff.wait()

@@ -14,11 +14,19 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from rollwright.agent_protocol import HostCommand, InvalidAgentMessageError, read_host_command
 
 logger = logging.getLogger(__name__)
 
 BODY_EXCERPT_CHARS = 200
+_MISSING_QUEUE_CODES = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
+
+
+class QueueMissingError(Exception):
+    """The host's queue does not exist yet: the control plane creates it with the first command
+    for the host."""
 
 
 @dataclass(frozen=True)
@@ -48,10 +56,16 @@ class CommandPoller:
     @property
     def queue_url(self) -> str:
         # Resolved on first use, not at start-up: the control plane creates a host's queue when
-        # the host is first targeted, which may be after the agent starts (the daemon's error
-        # backoff retries until then).
+        # the host is first targeted, which may be after the agent starts (the daemon looks again
+        # every few seconds until then: QueueMissingError).
         if self._queue_url is None:
-            self._queue_url = str(self._sqs.get_queue_url(QueueName=self._queue_name)["QueueUrl"])
+            try:
+                answer = self._sqs.get_queue_url(QueueName=self._queue_name)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") in _MISSING_QUEUE_CODES:
+                    raise QueueMissingError(self._queue_name) from error
+                raise
+            self._queue_url = str(answer["QueueUrl"])
         return self._queue_url
 
     def receive(self) -> ReceivedCommand | None:

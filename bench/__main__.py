@@ -15,6 +15,7 @@ from bench import (
     api_latency,
     deployment_groups_latency,
     inplace_deployment,
+    lambda_deployment,
     revisions_latency,
 )
 from bench.context import BenchContext
@@ -30,6 +31,7 @@ SCENARIOS: dict[str, Callable[[BenchContext], ScenarioResult]] = {
     "agent_footprint": agent_footprint.run,
     "deployment_groups_latency": deployment_groups_latency.run,
     "inplace_deployment": inplace_deployment.run,
+    "lambda_deployment": lambda_deployment.run,
 }
 
 

@@ -42,6 +42,7 @@ class StreamMapping:
     filters: tuple[str, ...]
     report_batch_item_failures: bool
     maximum_retry_attempts: int  # -1: until the record expires (here: forever)
+    batching_window_seconds: float = 0.0
 
     @property
     def region(self) -> str:
@@ -119,6 +120,7 @@ class DynamoDbStreamSources:
                         report_batch_item_failures="ReportBatchItemFailures"
                         in (esm.function_response_types or []),
                         maximum_retry_attempts=-1 if retries is None else int(retries),
+                        batching_window_seconds=float(getattr(esm, "max_batch_window", None) or 0),
                     )
                 )
         return mappings
@@ -141,15 +143,20 @@ class _StreamPoller:
         self._stopped.set()
 
     def _items(self) -> list[Any]:
+        """The shard's records: moto's own list, not a copy (it only grows, and moto keeps every
+        record for the devstack's life, so copying it on every poll grew costlier all session)."""
         table = moto_emulator.dynamodb_table_by_stream_arn(self._mapping.stream_arn)
         shard = None if table is None else table.stream_shard
-        return [] if shard is None else list(shard.items)
+        return [] if shard is None else shard.items
 
     def _run(self) -> None:
         while not self._stopped.is_set():
             try:
                 if not self._poll_once():
                     self._stopped.wait(POLL_INTERVAL_SECONDS)
+                elif self._mapping.batching_window_seconds:
+                    # MaximumBatchingWindowInSeconds: gather what comes next into one batch.
+                    self._stopped.wait(self._mapping.batching_window_seconds)
             except Exception:
                 logger.exception("polling %s failed", self._mapping.stream_arn)
                 self._stopped.wait(1.0)

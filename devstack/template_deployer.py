@@ -82,6 +82,7 @@ class TemplateDeployer:
             for logical_id, name in physical.items()
             if assembly.template["Resources"][logical_id]["Type"] == "AWS::Lambda::Function"
         }
+        self._localize_api_urls(function_names.values())
         rest_apis = []
         for api in rest_apis_from_template(
             assembly.template,
@@ -109,6 +110,18 @@ class TemplateDeployer:
             aws_access_key_id=INTERNAL_ACCESS_KEY_ID,
             aws_secret_access_key=INTERNAL_SECRET_ACCESS_KEY,
         )
+
+    def _localize_api_urls(self, function_names: Any) -> None:
+        """A function told the stack's API URL (the hook runner) gets the gateway's local URL."""
+        lambda_client = self._client("lambda")
+        for name in function_names:
+            config = lambda_client.get_function_configuration(FunctionName=name)
+            variables = (config.get("Environment") or {}).get("Variables") or {}
+            local = {key: self._local_url(value) for key, value in variables.items()}
+            if local != variables:
+                lambda_client.update_function_configuration(
+                    FunctionName=name, Environment={"Variables": local}
+                )
 
     def _url(self, api: Any) -> str:
         return f"{self._settings.endpoint_url}/_api/{api.api_id}/{api.stage}"

@@ -11,19 +11,25 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 import uuid
 from datetime import UTC, datetime
+from functools import cache
 
 import boto3
 
 from functions.adapters.application_records import DynamoApplicationStore
 from functions.adapters.application_tag_records import DynamoApplicationTagStore
+from functions.adapters.appspec_objects import S3AppSpecObjects
 from functions.adapters.deployment_config_records import DynamoDeploymentConfigStore
 from functions.adapters.deployment_group_records import DynamoDeploymentGroupStore
 from functions.adapters.deployment_store import DynamoDeploymentStore
 from functions.adapters.fleet_instances import Ec2Fleet
+from functions.adapters.lambda_aliases import LambdaAliases, LambdaHookInvoker
+from functions.adapters.lambda_deployment_records import DynamoLambdaDeployments
 from functions.adapters.on_premises_instance_records import DynamoOnPremisesInstanceStore
 from functions.adapters.revision_records import DynamoRevisionStore
+from functions.adapters.task_tokens import TaskTokens
 from functions.adapters.workflow_starts import StepFunctionsWorkflows
 from functions.api.deployment_stops import deployment_stops
 from rollwright.account_region import AccountRegion
@@ -33,6 +39,8 @@ from rollwright.deployment_groups import DeploymentGroups
 from rollwright.deployment_plan import HostLimits
 from rollwright.deployment_requests import new_deployment_id
 from rollwright.deployments import Deployments
+from rollwright.lambda_deployments import LambdaDeployments
+from rollwright.lambda_rollout import LambdaRollout
 from rollwright.on_premises_instances import OnPremisesInstances
 from rollwright.operations.shapes import CodeDeployServices
 from rollwright.predefined_deployment_configs import PREDEFINED_DEPLOYMENT_CONFIGS
@@ -52,7 +60,38 @@ def host_limits_from_environment() -> HostLimits:
     )
 
 
-def codedeploy_services(function_arn: str, *, server_state_machine_arn: str) -> CodeDeployServices:
+def wait_scale_from_environment() -> float:
+    """The stack's ``WAIT_SCALE`` (every wait of the traffic workflows multiplied by it), 1 when
+    unset; a value that is not a positive number is a broken deployment of the stack."""
+    scale = float(os.environ.get("WAIT_SCALE") or 1)
+    if not scale > 0:
+        raise ValueError(f"WAIT_SCALE must be a positive number, got {scale}")
+    return scale
+
+
+def lambda_rollout(
+    groups: DeploymentGroups, revisions: ApplicationRevisions, *, runner_function: str = ""
+) -> LambdaRollout:
+    """The Lambda workflow's steps on the state table, Lambda and Step Functions."""
+    table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+    lambda_client = boto3.client("lambda")
+    return LambdaRollout(
+        DynamoLambdaDeployments(table),
+        LambdaAliases(lambda_client),
+        TaskTokens(boto3.client("stepfunctions")),
+        LambdaHookInvoker(lambda_client, runner_function=runner_function),
+        groups=groups,
+        revisions=revisions,
+        clock=time.time,
+    )
+
+
+def codedeploy_services(
+    function_arn: str,
+    *,
+    server_state_machine_arn: str,
+    lambda_state_machine_arn: str | None = None,
+) -> CodeDeployServices:
     dynamodb, table = boto3.client("dynamodb"), os.environ["TABLE_NAME"]
     account_region = AccountRegion.of_function(function_arn)
     applications = Applications(
@@ -80,6 +119,20 @@ def codedeploy_services(function_arn: str, *, server_state_machine_arn: str) -> 
         account_region=account_region,
         clock=lambda: datetime.now(UTC),
     )
+    workflows = StepFunctionsWorkflows(
+        boto3.client("stepfunctions"),
+        server_state_machine_arn=server_state_machine_arn,
+        lambda_state_machine_arn=lambda_state_machine_arn,
+    )
+    lambda_deployments = LambdaDeployments(
+        DynamoLambdaDeployments(boto3.resource("dynamodb").Table(table)),
+        functions=LambdaAliases(boto3.client("lambda")),
+        appspec_objects=S3AppSpecObjects(boto3.client("s3")),
+        workflows=workflows,
+        rollout=cache(lambda: lambda_rollout(deployment_groups, revisions)),
+        account_region=account_region,
+        wait_scale=wait_scale_from_environment(),
+    )
     deployments = Deployments(
         DynamoDeploymentStore(boto3.resource("dynamodb").Table(table)),
         applications=applications,
@@ -88,13 +141,12 @@ def codedeploy_services(function_arn: str, *, server_state_machine_arn: str) -> 
         revisions=revisions,
         on_premises=on_premises_instances,
         fleet=Ec2Fleet(boto3.client("ec2"), boto3.client("autoscaling")),
-        workflows=StepFunctionsWorkflows(
-            boto3.client("stepfunctions"), server_state_machine_arn=server_state_machine_arn
-        ),
+        workflows=workflows,
         clock=lambda: datetime.now(UTC),
         new_id=lambda: new_deployment_id(secrets.choice),
         account_region=account_region,
         host_limits=host_limits_from_environment(),
+        lambda_deployments=lambda_deployments,
     )
     return CodeDeployServices(
         applications=applications,
@@ -106,5 +158,5 @@ def codedeploy_services(function_arn: str, *, server_state_machine_arn: str) -> 
         revisions=revisions,
         on_premises_instances=on_premises_instances,
         deployments=deployments,
-        deployment_stops=deployment_stops(),
+        deployment_stops=deployment_stops(traffic=lambda_deployments),
     )

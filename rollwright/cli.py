@@ -5,7 +5,7 @@
     rollwright applications get    --api-url URL --name NAME
     rollwright applications rename --api-url URL --name NAME --new-name NEW
     rollwright applications delete --api-url URL --name NAME
-    rollwright deploy | status | stop | logs ...      (``cli_deployments``)
+    rollwright deploy | status | stop | logs | rollback ...   (``cli_deployments``)
 
 The stack is found as ``cli_stack`` says: ``--api-url`` or ``ROLLWRIGHT_API_URL``, or
 ``--devstack``. Application results are printed as JSON; a CodeDeploy (or other AWS) error is

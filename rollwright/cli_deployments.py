@@ -4,6 +4,7 @@
     rollwright status ID [--wait]
     rollwright stop ID [--rollback]
     rollwright logs ID [--host H] [--event E] [--follow]
+    rollwright rollback --deployment-group G --application A [--wait]
 
 ``--wait`` follows the deployment (``deployment_watch``) and exits 0 when it succeeds, 1 when it
 fails or is stopped, 130 when interrupted. Each command returns its exit status.
@@ -36,10 +37,11 @@ from rollwright.revision_locations import BundleType
 DeploymentCommand = Callable[[StackConnection, argparse.Namespace, Console], int]
 FOLLOW_INTERVAL_SECONDS = 2.0
 FILE_EXISTS_BEHAVIORS = ("DISALLOW", "OVERWRITE", "RETAIN")
+ACTIVE_STATUSES = ("Created", "Queued", "InProgress", "Baking", "Ready")
 
 
 def add_deployment_commands(commands: Any, stack_options: argparse.ArgumentParser) -> None:
-    """Adds the four commands to the top-level subparsers."""
+    """Adds the deployment commands to the top-level subparsers."""
     deploy = commands.add_parser(
         "deploy", parents=[stack_options], help="create a deployment (and follow it)"
     )
@@ -97,6 +99,16 @@ def add_deployment_commands(commands: Any, stack_options: argparse.ArgumentParse
     )
     logs.set_defaults(run=logs_command)
 
+    rollback = commands.add_parser(
+        "rollback",
+        parents=[stack_options],
+        help="deploy the group's last good revision again (a manual rollback)",
+    )
+    rollback.add_argument("--application", required=True, help="the application name")
+    rollback.add_argument("--deployment-group", required=True, help="the deployment group name")
+    rollback.add_argument("--wait", action="store_true", help="follow it until it ends")
+    rollback.set_defaults(run=rollback_command)
+
 
 def deploy_command(stack: StackConnection, args: argparse.Namespace, console: Console) -> int:
     codedeploy = stack.codedeploy
@@ -152,6 +164,74 @@ def stop_command(stack: StackConnection, args: argparse.Namespace, console: Cons
     status, message = answer.get("status", ""), answer.get("statusMessage", "")
     console.print(f"{status}: {message}" if message else status, markup=False, highlight=False)
     return 0
+
+
+def rollback_command(stack: StackConnection, args: argparse.Namespace, console: Console) -> int:
+    codedeploy = stack.codedeploy
+    group = codedeploy.get_deployment_group(
+        applicationName=args.application, deploymentGroupName=args.deployment_group
+    )["deploymentGroupInfo"]
+    last_good = group.get("lastSuccessfulDeployment")
+    previous = None
+    if last_good is not None and _last_attempt_succeeded(group):
+        previous = codedeploy.get_deployment(deploymentId=last_good["deploymentId"])[
+            "deploymentInfo"
+        ].get("previousRevision")
+    revision, reason = rollback_revision(group, previous)
+    console.print(reason, markup=False, highlight=False, soft_wrap=True)
+    deployment_id = codedeploy.create_deployment(
+        applicationName=args.application,
+        deploymentGroupName=args.deployment_group,
+        revision=revision,
+        description=f"rollwright rollback: {reason}"[:256],
+    )["deploymentId"]
+    console.print(deployment_id, markup=False, highlight=False)
+    if args.wait:
+        return watch(codedeploy, deployment_id, console=console)
+    return 0
+
+
+def _last_attempt_succeeded(group: dict[str, Any]) -> bool:
+    attempted, good = group.get("lastAttemptedDeployment"), group.get("lastSuccessfulDeployment")
+    return (
+        attempted is not None
+        and good is not None
+        and attempted["deploymentId"] == good["deploymentId"]
+    )
+
+
+def rollback_revision(
+    group: dict[str, Any], previous_revision: dict[str, Any] | None
+) -> tuple[dict[str, Any], str]:
+    """What a manual rollback deploys, and why (GetDeploymentGroup's ``deploymentGroupInfo``;
+    ``previous_revision``: the last successful deployment's ``previousRevision``).
+
+    After a deployment that failed or was stopped, the group's target revision (the last good
+    one) goes back; after a successful one, the revision that was there before it.
+    """
+    attempted = group.get("lastAttemptedDeployment")
+    good = group.get("lastSuccessfulDeployment")
+    if attempted is not None and attempted.get("status") in ACTIVE_STATUSES:
+        raise CliError(
+            f"deployment {attempted['deploymentId']} is still {attempted['status']}: stop it "
+            f"first (rollwright stop {attempted['deploymentId']} --rollback)"
+        )
+    if good is None or "targetRevision" not in group:
+        raise CliError("the deployment group has no successful deployment to roll back to")
+    if not _last_attempt_succeeded(group):
+        assert attempted is not None
+        return group["targetRevision"], (
+            f"the last deployment {attempted['deploymentId']} ended {attempted['status']}; "
+            f"deploying the revision of {good['deploymentId']}, the last successful one"
+        )
+    if previous_revision is None:
+        raise CliError(
+            f"the last deployment {good['deploymentId']} succeeded and no revision was deployed "
+            "before it: there is nothing to roll back to"
+        )
+    return previous_revision, (
+        f"deploying the revision that ran before {good['deploymentId']}, the last deployment"
+    )
 
 
 def logs_command(stack: StackConnection, args: argparse.Namespace, console: Console) -> int:

@@ -38,6 +38,8 @@ class DeploymentChoices:
     previous_revision: RevisionLocation | None = None
     # Set on a rollback: the deployment it rolls back.
     rollback_triggering_deployment_id: str | None = None
+    # The alarms the deployment watches (``alarm_watch.watched_alarms``); None: none.
+    alarm_configuration: AlarmConfiguration | None = None
 
 
 @dataclass(frozen=True)

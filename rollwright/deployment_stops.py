@@ -34,10 +34,16 @@ class StopAnswer:
 
 class StopStore(Protocol):
     def request_stop(
-        self, deployment_id: str, *, auto_rollback_enabled: bool, now: float
+        self,
+        deployment_id: str,
+        *,
+        auto_rollback_enabled: bool,
+        now: float,
+        alarm: str | None = None,
     ) -> int | None:
-        """Record the stop on an active deployment (the first request's settings are kept): the
-        number of hosts in progress then, or None when the deployment is not active."""
+        """Record the stop on an active deployment (the first request's settings are kept; an
+        ``alarm`` stop names the alarm): the number of hosts in progress then, or None when the
+        deployment is not active."""
         ...
 
     def status_of(self, deployment_id: str) -> DeploymentStatus | None: ...
@@ -49,16 +55,30 @@ class StoppableRollout(Protocol):
         ...
 
 
+class TrafficStops(Protocol):
+    def stop(self, deployment_id: str) -> StopAnswer | None:
+        """Stop a blue/green traffic deployment (Lambda) at once; None for other deployments."""
+        ...
+
+
 class DeploymentStops:
     def __init__(
-        self, store: StopStore, rollout: StoppableRollout, *, clock: Callable[[], float]
+        self,
+        store: StopStore,
+        rollout: StoppableRollout,
+        *,
+        clock: Callable[[], float],
+        traffic: TrafficStops | None = None,
     ) -> None:
         self._store = store
         self._rollout = rollout
         self._clock = clock
+        self._traffic = traffic
 
     def stop(self, deployment_id: str, *, auto_rollback_enabled: bool) -> StopAnswer:
         valid_deployment_id(deployment_id)
+        if self._traffic is not None and (answer := self._traffic.stop(deployment_id)):
+            return answer
         now = self._clock()
         in_progress = self._store.request_stop(
             deployment_id, auto_rollback_enabled=auto_rollback_enabled, now=now
@@ -78,3 +98,16 @@ class DeploymentStops:
             )
         self._rollout.settle_stop(deployment_id, now=now)
         return StopAnswer(StopStatus.SUCCEEDED, "The deployment was stopped.")
+
+    def stop_on_alarm(self, deployment_id: str, alarm: str) -> bool:
+        """Stop an active deployment because ``alarm`` is in ALARM (it ends Stopped with
+        ALARM_ACTIVE once its running hosts finish); False if it was not active."""
+        now = self._clock()
+        in_progress = self._store.request_stop(
+            deployment_id, auto_rollback_enabled=False, now=now, alarm=alarm
+        )
+        if in_progress is None:
+            return False
+        if in_progress == 0:
+            self._rollout.settle_stop(deployment_id, now=now)
+        return True

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rollwright.account_region import AccountRegion
+from rollwright.alarm_watch import watched_alarms
 from rollwright.applications import Applications, ComputePlatform
 from rollwright.deployment_configs import DeploymentConfigs, valid_deployment_config_name
 from rollwright.deployment_group_history import LastDeployment
@@ -74,6 +76,9 @@ from rollwright.rollout import InstanceStatus
 from rollwright.target_selection import Ec2Instance, TargetKind, select_targets
 from rollwright.traffic_control import traffic_targets
 
+if TYPE_CHECKING:
+    from rollwright.lambda_deployments import LambdaDeployments, LambdaTarget
+
 USER_CREATOR = "user"
 
 # Also used by the other deployment operations (StopDeployment).
@@ -98,7 +103,9 @@ class Deployments:
         new_id: Callable[[], str],
         account_region: AccountRegion,
         host_limits: HostLimits | None = None,
+        lambda_deployments: LambdaDeployments | None = None,
     ) -> None:
+        self.lambda_deployments = lambda_deployments
         self._account_region = account_region
         self._store = store
         self._applications = applications
@@ -122,6 +129,8 @@ class Deployments:
         request: a retry with the same key answers the deployment it created."""
         application = self._applications.get(request.application_name)
         group = self._groups.get(application.name, request.deployment_group_name)
+        if group.compute_platform is ComputePlatform.LAMBDA and self.lambda_deployments:
+            return self._create_lambda(request, group, key=key, rollback_of=rollback_of)
         revision = self._checked_group_and_revision(group, request)
         config = self._configs.get(
             valid_deployment_config_name(
@@ -191,6 +200,11 @@ class Deployments:
                 request.auto_rollback_configuration or group.settings.auto_rollback_configuration
             ),
             override_alarm_configuration=request.override_alarm_configuration,
+            alarm_configuration=watched_alarms(
+                group.settings.alarm_configuration,
+                request.override_alarm_configuration,
+                is_rollback=rollback_of is not None,
+            ),
             previous_revision=group.history.target_revision,
             rollback_triggering_deployment_id=rollback_of,
         )
@@ -207,6 +221,51 @@ class Deployments:
         if ended is None:
             self._start(created.deployment_id, group)
         return created.deployment_id
+
+    def _create_lambda(
+        self,
+        request: CreateDeploymentRequest,
+        group: DeploymentGroup,
+        *,
+        key: str,
+        rollback_of: str | None,
+    ) -> str:
+        """A Lambda group's deployment (``lambda_deployments``), with the same bookkeeping."""
+        assert self.lambda_deployments is not None
+        application = self._applications.get(request.application_name)
+        config = self._configs.get(
+            valid_deployment_config_name(
+                request.deployment_config_name or group.settings.deployment_config_name
+            )
+        )
+        now = self._clock()
+        created = self.lambda_deployments.create(
+            request,
+            application=application,
+            group=group,
+            config=config,
+            deployment_id=self._new_id(),
+            key=key,
+            now=now,
+            creator=USER_CREATOR if rollback_of is None else ROLLBACK_CREATOR,
+        )
+        if created.new:
+            revision = request.revision or group.history.target_revision
+            assert revision is not None
+            self._revisions.record_use(application.name, revision, group.name, now)
+            status = DeploymentStatus.FAILED if created.ended else DeploymentStatus.CREATED
+            self._groups.record_deployment(
+                group.deployment_group_id,
+                LastDeployment(created.deployment_id, status, now, now if created.ended else None),
+                revision,
+            )
+        if not created.ended and (created.new or self._is_created(created.deployment_id)):
+            self.lambda_deployments.start(created.deployment_id, group.deployment_group_id)
+        return created.deployment_id
+
+    def _is_created(self, deployment_id: str) -> bool:
+        stored = self._store.find(deployment_id)
+        return stored is not None and stored.status is DeploymentStatus.CREATED
 
     def _checked_group_and_revision(
         self, group: DeploymentGroup, request: CreateDeploymentRequest
@@ -328,8 +387,14 @@ class Deployments:
 
     def targets_page(
         self, deployment_id: str, statuses: frozenset[InstanceStatus], next_token: str | None
-    ) -> tuple[list[StoredTarget], str | None]:
-        self._started(deployment_id)
+    ) -> tuple[list[StoredTarget] | list[LambdaTarget], str | None]:
+        deployment = self._started(deployment_id)
+        if deployment.choices.compute_platform is ComputePlatform.LAMBDA and (
+            self.lambda_deployments
+        ):
+            if next_token is not None:
+                raise invalid_next_token()
+            return self.lambda_deployments.targets(deployment, statuses), None
         after = None if next_token is None else _position(next_token)
         found = self._store.targets_after(deployment_id, statuses, after, LIST_PAGE_SIZE + 1)
         page = found[:LIST_PAGE_SIZE]
@@ -338,10 +403,14 @@ class Deployments:
 
     def targets(
         self, deployment_id: str, target_ids: Sequence[str], *, must_have_started: bool = True
-    ) -> list[StoredTarget]:
+    ) -> list[StoredTarget] | list[LambdaTarget]:
         """The targets named (instance ids or on-premises instance names), in the order asked;
         DeploymentTargetDoesNotExistException for the first one that is not a target."""
-        self._started(deployment_id, required=must_have_started)
+        deployment = self._started(deployment_id, required=must_have_started)
+        if deployment.choices.compute_platform is ComputePlatform.LAMBDA and (
+            self.lambda_deployments
+        ):
+            return self.lambda_deployments.named_targets(deployment, list(target_ids))
         wanted = list(dict.fromkeys(target_ids))
         host_ids = {target_id: _host_id(target_id) for target_id in wanted}
         found = self._store.find_targets(deployment_id, list(dict.fromkeys(host_ids.values())))

@@ -454,3 +454,22 @@ def all_error_classes() -> list[type[CodeDeployError]]:
 
 class DeploymentAlreadyCompletedException(CodeDeployError):
     name = "DeploymentAlreadyCompletedException"
+
+
+# --- lifecycle hooks of Lambda and ECS deployments (botocore model shapes) -------------------
+
+
+class InvalidLifecycleEventHookExecutionStatusException(CodeDeployError):
+    name = "InvalidLifecycleEventHookExecutionStatusException"
+
+
+class InvalidLifecycleEventHookExecutionIdException(CodeDeployError):
+    name = "InvalidLifecycleEventHookExecutionIdException"
+
+
+class LifecycleEventAlreadyCompletedException(CodeDeployError):
+    name = "LifecycleEventAlreadyCompletedException"
+
+
+class UnsupportedActionForDeploymentTypeException(CodeDeployError):
+    name = "UnsupportedActionForDeploymentTypeException"

@@ -37,6 +37,7 @@ class RolloutErrorCode(StrEnum):
     HEALTH_CONSTRAINTS_INVALID = "HEALTH_CONSTRAINTS_INVALID"
     NO_INSTANCES = "NO_INSTANCES"
     MANUAL_STOP = "MANUAL_STOP"
+    ALARM_ACTIVE = "ALARM_ACTIVE"
 
 
 HEALTH_CONSTRAINTS_MESSAGE = (
@@ -72,6 +73,15 @@ STOPPED_MANUALLY = RolloutOutcome(
     RolloutErrorCode.MANUAL_STOP,
     "The deployment was stopped by a StopDeployment request.",
 )
+
+
+def stopped_on_alarm(alarms: str) -> RolloutOutcome:
+    """Stopped because an alarm the deployment watches went to ALARM (or could not be read)."""
+    return RolloutOutcome(
+        DeploymentStatus.STOPPED,
+        RolloutErrorCode.ALARM_ACTIVE,
+        f"The deployment was stopped because of an alarm: {alarms}.",
+    )
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rollwright.agent_protocol import HostCommand
+from rollwright.deployment_group_settings import AlarmConfiguration
 from rollwright.deployment_plan import HostLimits
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.host_progress import DeploymentCommandSettings, HostRecord
@@ -31,6 +32,8 @@ class DeploymentRecord:
     task_token: str | None = None
     load_balancers: TrafficTargets | None = None  # with traffic control only
     stop_requested: bool = False
+    stop_alarm: str | None = None  # the stop's alarm(s), when an alarm stopped it
+    alarms: AlarmConfiguration | None = None  # the alarms it watches
     create_time: float = 0.0  # epoch seconds
     complete_time: float | None = None
 

@@ -51,6 +51,7 @@ from rollwright.rollout_counters import (
     RolloutCounters,
     RolloutOutcome,
     can_claim,
+    stopped_on_alarm,
     verdict,
 )
 from rollwright.rollout_store import (
@@ -94,7 +95,10 @@ class ServerRollout:
             self._tokens.succeed(task_token, {"deploymentId": deployment_id})
             return {"deploymentId": deployment_id, "dispatched": False}
         deployment = self._deployment(deployment_id)
-        if deployment.start_outcome is not None:
+        if deployment.outcome is not None:
+            # Ended before the wait began (stopped by an alarm, say): answer it now.
+            self._tokens.succeed(task_token, _outcome_document(deployment))
+        elif deployment.start_outcome is not None:
             self._end(deployment, deployment.start_outcome, deployment.counters)
         else:
             self._advance(deployment, now=now)
@@ -246,7 +250,12 @@ class ServerRollout:
             return
         if deployment.stop_requested:
             if deployment.counters.in_progress == 0:
-                self._end(deployment, STOPPED_MANUALLY, deployment.counters)
+                stopped = (
+                    STOPPED_MANUALLY
+                    if deployment.stop_alarm is None
+                    else stopped_on_alarm(deployment.stop_alarm)
+                )
+                self._end(deployment, stopped, deployment.counters)
             return
         counters, position = deployment.counters, deployment.claimed
         while position < counters.plan.total:

@@ -46,6 +46,9 @@ class DeploymentNotifications(Construct):
             table,
             starting_position=lambda_.StartingPosition.LATEST,
             batch_size=STREAM_BATCH_SIZE,
+            # Up to a second's changes in one invocation: notifications a second later, and far
+            # fewer invocations than one per write (a host update is several writes).
+            max_batching_window=Duration.seconds(1),
             report_batch_item_failures=True,
             retry_attempts=STREAM_RETRY_ATTEMPTS,
             max_record_age=Duration.hours(1),

@@ -23,6 +23,7 @@ SUCCEEDED_STATUS = "Succeeded"
 # Reference §9: an in-place EC2 deployment lasts at most 8 hours.
 SERVER_ROLLOUT_TIMEOUT = Duration.hours(8)
 START_FAILED_ERROR = "DeploymentStartFailed"
+ROLLOUT_ENDED_ERROR = "Rollwright.RolloutEnded"
 
 
 class StartPhase(sfn.StateMachineFragment):
@@ -83,8 +84,10 @@ class ServerRolloutPhase(sfn.StateMachineFragment):
     host report and answers the token when the rollout ends. ``SweepHosts`` runs at once and then
     every ``sweepIntervalSeconds`` (a per-deployment setting the step returns) to fail dead hosts,
     until it answers ``ended``: a few state transitions per interval, none per host or event.
-    Whatever way the branches fail (the wait's timeout included) goes to ``on_error`` with the
-    error at ``$.error``; on success ``$.error`` is ``{"Error": ""}``.
+    When the wait is answered the branch fails on purpose (``ROLLOUT_ENDED_ERROR``), which stops
+    the sweep branch at once instead of after its next wait. Whatever way the branches end (the
+    wait's timeout included) goes to ``on_error`` with the error at ``$.error``; ``finish`` reads
+    the outcome the rollout stored and uses the error only when there is none.
     """
 
     def __init__(
@@ -126,6 +129,16 @@ class ServerRolloutPhase(sfn.StateMachineFragment):
             task.add_retry(
                 errors=["States.TaskFailed"], max_attempts=2, interval=Duration.seconds(1)
             )
+        # Once the wait is answered the rollout is over: end the Parallel at once rather than
+        # after the sweep branch's next wait (a branch that fails stops the other one).
+        wait_for_hosts.next(
+            sfn.Fail(
+                self,
+                "StopSweeps",
+                error=ROLLOUT_ENDED_ERROR,
+                cause="The rollout ended; the sweeps stop.",
+            )
+        )
         between_sweeps = sfn.Wait(
             self, "BetweenSweeps", time=sfn.WaitTime.seconds_path("$.sweepIntervalSeconds")
         )
@@ -143,6 +156,7 @@ class ServerRolloutPhase(sfn.StateMachineFragment):
         )
         self._rollout.branch(wait_for_hosts)
         self._rollout.branch(sweep)
+        # The rollout's end comes as ROLLOUT_ENDED_ERROR too: finish reads the outcome it stored.
         self._rollout.add_catch(on_error, errors=["States.ALL"], result_path="$.error")
 
     @property
@@ -154,12 +168,163 @@ class ServerRolloutPhase(sfn.StateMachineFragment):
         return [self._rollout]
 
 
-class FinishPhase(sfn.StateMachineFragment):
-    """The last phase: ``finish`` records the final status; Succeeded ends the execution in
-    Succeed, anything else in Fail with CodeDeploy's error code and message."""
+class HookWait(sfn.StateMachineFragment):
+    """A lifecycle hook of a traffic deployment (Lambda; ECS's hooks reuse it): ``lambdaHook``
+    stores the task token and starts the hook runner; the hook's verdict (the API's
+    PutLifecycleEventHookExecutionStatus, or the function's return value) answers the token. No
+    answer within ``$.hookTimeoutSeconds`` (an hour, scaled by the stack's wait scale) fails the
+    task with States.Timeout. Failures go to ``on_error`` with the error at ``$.error``."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, workflow_function: lambda_.IFunction
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        workflow_function: lambda_.IFunction,
+        event: str,
+        on_error: sfn.IChainable,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self._wait = tasks.LambdaInvoke(
+            self,
+            event,
+            lambda_function=workflow_function,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "action": "lambdaHook",
+                    "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
+                    "event": event,
+                    "taskToken": sfn.JsonPath.task_token,
+                }
+            ),
+            task_timeout=sfn.Timeout.at("$.hookTimeoutSeconds"),
+            result_path=sfn.JsonPath.DISCARD,
+            retry_on_service_exceptions=True,
+        )
+        self._wait.add_catch(on_error, errors=["States.ALL"], result_path="$.error")
+
+    @property
+    def start_state(self) -> sfn.State:
+        return self._wait
+
+    @property
+    def end_states(self) -> list[sfn.INextable]:
+        return [self._wait]
+
+
+class TrafficShiftPhase(sfn.StateMachineFragment):
+    """AllowTraffic of a traffic deployment: ``lambdaShift`` applies step ``$.step`` and answers
+    the next step, ``waitSeconds`` and ``done``; a Wait state waits between steps. A few state
+    transitions and one invocation per traffic step, none per second."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        workflow_function: lambda_.IFunction,
+        on_shifted: sfn.IChainable,
+        on_error: sfn.IChainable,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        shift = tasks.LambdaInvoke(
+            self,
+            "ShiftTraffic",
+            lambda_function=workflow_function,
+            payload=sfn.TaskInput.from_object(
+                {
+                    "action": "lambdaShift",
+                    "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
+                    "step": sfn.JsonPath.number_at("$.step"),
+                }
+            ),
+            output_path="$.Payload",
+            retry_on_service_exceptions=True,
+        )
+        shift.add_catch(on_error, errors=["States.ALL"], result_path="$.error")
+        between = sfn.Wait(
+            self, "BetweenTrafficSteps", time=sfn.WaitTime.seconds_path("$.waitSeconds")
+        )
+        between.next(shift)
+        shift.next(
+            sfn.Choice(self, "TrafficShifted")
+            .when(sfn.Condition.boolean_equals("$.done", True), on_shifted)
+            .otherwise(between)
+        )
+        self._shift: sfn.State = shift
+
+    @property
+    def start_state(self) -> sfn.State:
+        return self._shift
+
+    @property
+    def end_states(self) -> list[sfn.INextable]:
+        return []
+
+
+def lambda_traffic_phases(
+    scope: Construct, *, workflow_function: lambda_.IFunction, finish: sfn.IChainable
+) -> sfn.IChainable:
+    """Plan → BeforeAllowTraffic → AllowTraffic (steps and waits) → AfterAllowTraffic → finish;
+    every failure goes to ``finish`` with the error at ``$.error``."""
+    plan = tasks.LambdaInvoke(
+        scope,
+        "PlanTraffic",
+        lambda_function=workflow_function,
+        payload=sfn.TaskInput.from_object(
+            {"action": "lambdaPlan", "deploymentId": sfn.JsonPath.string_at("$.deploymentId")}
+        ),
+        output_path="$.Payload",
+        retry_on_service_exceptions=True,
+    )
+    plan.add_catch(finish, errors=["States.ALL"], result_path="$.error")
+    after = (
+        HookWait(
+            scope,
+            "AfterHook",
+            workflow_function=workflow_function,
+            event="AfterAllowTraffic",
+            on_error=finish,
+        )
+        .next(
+            sfn.Pass(
+                scope,
+                "TrafficDeployed",
+                result=sfn.Result.from_object({"Error": ""}),
+                result_path="$.error",
+            )
+        )
+        .next(finish)
+    )
+    shifted = TrafficShiftPhase(
+        scope,
+        "AllowTraffic",
+        workflow_function=workflow_function,
+        on_shifted=after,
+        on_error=finish,
+    )
+    before = HookWait(
+        scope,
+        "BeforeHook",
+        workflow_function=workflow_function,
+        event="BeforeAllowTraffic",
+        on_error=finish,
+    ).next(shifted)
+    return plan.next(before)
+
+
+class FinishPhase(sfn.StateMachineFragment):
+    """The last phase: ``finish`` (or ``action``) records the final status; Succeeded ends the
+    execution in Succeed, anything else in Fail with CodeDeploy's error code and message."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        workflow_function: lambda_.IFunction,
+        action: str = "finish",
     ) -> None:
         super().__init__(scope, construct_id)
         finish = tasks.LambdaInvoke(
@@ -168,7 +333,7 @@ class FinishPhase(sfn.StateMachineFragment):
             lambda_function=workflow_function,
             payload=sfn.TaskInput.from_object(
                 {
-                    "action": "finish",
+                    "action": action,
                     "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
                     "error": sfn.JsonPath.object_at("$.error"),
                     # A rollback deployment is started on this same machine.
@@ -211,6 +376,7 @@ class DeploymentWorkflow(Construct):
         compute_platform: str,
         workflow_function: lambda_.IFunction,
         host_rollout: bool = False,
+        traffic_rollout: bool = False,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -227,6 +393,14 @@ class DeploymentWorkflow(Construct):
                 rollout_timeout=SERVER_ROLLOUT_TIMEOUT,
                 on_error=finish,
             ).next(finish)
+        if traffic_rollout:
+            started = lambda_traffic_phases(
+                self,
+                workflow_function=workflow_function,
+                finish=FinishPhase(
+                    self, "Finish", workflow_function=workflow_function, action="lambdaFinish"
+                ),
+            )
         start = StartPhase(self, "Start", workflow_function=workflow_function, on_started=started)
         self.state_machine = sfn.StateMachine(
             self,
@@ -278,7 +452,11 @@ class DeploymentWorkflows(Construct):
             host_rollout=True,
         ).state_machine
         self.lambda_ = DeploymentWorkflow(
-            self, "Lambda", compute_platform="Lambda", workflow_function=workflow_function
+            self,
+            "Lambda",
+            compute_platform="Lambda",
+            workflow_function=workflow_function,
+            traffic_rollout=True,
         ).state_machine
         self.ecs = DeploymentWorkflow(
             self, "Ecs", compute_platform="ECS", workflow_function=workflow_function

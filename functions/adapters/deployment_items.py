@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from functions.adapters.rollout_items import milliseconds
+from functions.adapters.appspec_locations import is_appspec_document, read_location
+from functions.adapters.rollout_items import milliseconds, read_alarm_configuration
 from rollwright.agent_protocol import (
     EventOutcome,
     FileExistsBehavior,
@@ -60,12 +61,11 @@ def choice_attributes(deployment: NewDeployment, now: float) -> dict[str, Any]:
             "events": [e.value for e in choices.auto_rollback_configuration.events],
         }
     if choices.override_alarm_configuration is not None:
-        alarms = choices.override_alarm_configuration
-        attributes["override_alarm_configuration"] = {
-            "enabled": alarms.enabled,
-            "ignore_poll_alarm_failure": alarms.ignore_poll_alarm_failure,
-            "alarm_names": list(alarms.alarm_names),
-        }
+        attributes["override_alarm_configuration"] = _alarm_attribute(
+            choices.override_alarm_configuration
+        )
+    if choices.alarm_configuration is not None:
+        attributes["alarm_configuration"] = _alarm_attribute(choices.alarm_configuration)
     if choices.previous_revision is not None:
         attributes["previous_revision"] = revision_document(
             agent_revision(choices.previous_revision)
@@ -84,11 +84,21 @@ def choice_attributes(deployment: NewDeployment, now: float) -> dict[str, Any]:
     return attributes
 
 
+def _alarm_attribute(alarms: AlarmConfiguration) -> dict[str, Any]:
+    return {
+        "enabled": alarms.enabled,
+        "ignore_poll_alarm_failure": alarms.ignore_poll_alarm_failure,
+        "alarm_names": list(alarms.alarm_names),
+    }
+
+
 def _time(value: Decimal | int | None) -> datetime | None:
     return None if value is None else datetime.fromtimestamp(int(value) / 1000, UTC)
 
 
 def _location(document: dict[str, Any]) -> RevisionLocation:
+    if is_appspec_document(document):  # a Lambda deployment's AppSpec
+        return read_location(document)
     revision = read_revision(document)
     if isinstance(revision, GitHubRevision):
         return GitHubLocation(revision.repository, revision.commit_id)
@@ -134,15 +144,8 @@ def read_stored_deployment(item: dict[str, Any]) -> StoredDeployment:
                     tuple(AutoRollbackEvent(e) for e in rollback["events"]),
                 )
             ),
-            override_alarm_configuration=(
-                None
-                if alarms is None
-                else AlarmConfiguration(
-                    bool(alarms["enabled"]),
-                    bool(alarms["ignore_poll_alarm_failure"]),
-                    tuple(alarms["alarm_names"]),
-                )
-            ),
+            override_alarm_configuration=read_alarm_configuration(alarms),
+            alarm_configuration=read_alarm_configuration(item.get("alarm_configuration")),
             previous_revision=None if previous is None else _location(previous),
             rollback_triggering_deployment_id=rollback_info.get("triggering_deployment_id"),
         ),

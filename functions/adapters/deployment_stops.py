@@ -24,8 +24,19 @@ class DynamoDeploymentStops:
         self._table = table
 
     def request_stop(
-        self, deployment_id: str, *, auto_rollback_enabled: bool, now: float
+        self,
+        deployment_id: str,
+        *,
+        auto_rollback_enabled: bool,
+        now: float,
+        alarm: str | None = None,
     ) -> int | None:
+        stop: dict[str, Any] = {
+            "at_ms": milliseconds(now),
+            "auto_rollback_enabled": auto_rollback_enabled,
+        }
+        if alarm is not None:
+            stop["alarm"] = alarm
         active = {f":active{i}": status.value for i, status in enumerate(_ACTIVE)}
         try:
             answer = self._table.update_item(
@@ -36,10 +47,7 @@ class DynamoDeploymentStops:
                 ),
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
-                    ":stop": {
-                        "at_ms": milliseconds(now),
-                        "auto_rollback_enabled": auto_rollback_enabled,
-                    },
+                    ":stop": stop,
                     **active,
                 },
                 ReturnValues="ALL_NEW",

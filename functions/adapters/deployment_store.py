@@ -9,8 +9,8 @@ targets and order (layouts in ``rollout_items.py``), plus these items:
   ``gsi1pk = DEPLOYMENTS#<deploymentGroupId>`` / ``DEPLOYMENTS`` and ``gsi1sk =
   <create time ms, 13 digits>#<id>``: ListDeployments per group and per account, newest first.
   They are separate items so that the deployment item's many counter updates write no index;
-- the group's active-deployment claim (``active_deployments.py``), unless the deployment ended at
-  creation.
+- the group's active-deployment claim (``active_deployments.py``) and one watch item per alarm the
+  deployment watches (``alarm_watchers.py``), unless the deployment ended at creation.
 
 The deployment item also gets ``compute_platform``, ``deployment_style``,
 ``update_outdated_instances_only``, ``auto_rollback_configuration``,
@@ -34,6 +34,7 @@ from functions.adapters.active_deployments import (
     claim_put,
     release_active_deployment,
 )
+from functions.adapters.alarm_watchers import watch_put
 from functions.adapters.deployment_items import (
     choice_attributes,
     read_stored_deployment,
@@ -106,6 +107,9 @@ class DynamoDeploymentStore:
         ]
         if deployment.ended is None:
             requests.append(claim_put(self._name, group_id, deployment_id))
+            alarms = deployment.choices.alarm_configuration
+            for alarm in () if alarms is None else alarms.alarm_names:
+                requests.append(watch_put(self._name, alarm, deployment_id, now))
         try:
             self._records.write_plan(
                 plan, attributes=choice_attributes(deployment, now), with_items=requests

@@ -11,7 +11,10 @@ Deployment item: ``pk = DEPLOYMENT#<deploymentId>``, ``sk = DEPLOYMENT``:
   ``file_exists_behavior``, ``ignore_application_stop_failures``;
 - ``host_limits`` ``{start_seconds, heartbeat_seconds, sweep_interval_seconds}``;
 - ``load_balancers`` ``{elb_names, target_group_names}`` (with traffic control only);
-- ``stop_requested`` ``{at_ms, auto_rollback_enabled}`` (set once by StopDeployment);
+- ``alarm_configuration`` ``{enabled, ignore_poll_alarm_failure, alarm_names}``: the alarms the
+  deployment watches (``alarm_watch.watched_alarms``), absent when none;
+- ``stop_requested`` ``{at_ms, auto_rollback_enabled, alarm?}`` (set once, by StopDeployment or,
+  with the alarm's name, by an alarm);
 - the rollout counters (numbers, moved only by ``ADD``): ``minimum``, ``window``, ``total``,
   ``pending_healthy``, ``pending_unhealthy``, ``in_progress``, ``succeeded``, ``failed``,
   ``skipped``, ``free_slots``, ``headroom``, ``claimed`` (positions started), and
@@ -45,6 +48,7 @@ from typing import Any
 
 from functions.adapters.deployment_records import deployment_key
 from rollwright.agent_protocol import FileExistsBehavior, read_revision, revision_document
+from rollwright.deployment_group_settings import AlarmConfiguration
 from rollwright.deployment_plan import DeploymentPlan, HostLimits, PlannedTarget
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.host_progress import DeploymentCommandSettings, HostRecord, TrafficStep
@@ -203,8 +207,20 @@ def read_deployment(item: dict[str, Any]) -> DeploymentRecord:
         task_token=item.get("task_token"),
         load_balancers=_read_load_balancers(item.get("load_balancers")),
         stop_requested="stop_requested" in item,
+        stop_alarm=(item.get("stop_requested") or {}).get("alarm"),
+        alarms=read_alarm_configuration(item.get("alarm_configuration")),
         create_time=_seconds(item.get("create_time_ms")),
         complete_time=(_seconds(item["complete_time_ms"]) if "complete_time_ms" in item else None),
+    )
+
+
+def read_alarm_configuration(stored: dict[str, Any] | None) -> AlarmConfiguration | None:
+    if stored is None:
+        return None
+    return AlarmConfiguration(
+        bool(stored["enabled"]),
+        bool(stored["ignore_poll_alarm_failure"]),
+        tuple(stored["alarm_names"]),
     )
 
 

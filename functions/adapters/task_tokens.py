@@ -25,3 +25,12 @@ class TaskTokens:
                 return False
             raise
         return True
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        try:
+            self._stepfunctions.send_task_failure(taskToken=token, error=error, cause=cause[:32768])
+        except ClientError as error_:
+            if error_.response.get("Error", {}).get("Code") in _NOT_WAITING:
+                return False
+            raise
+        return True

@@ -9,16 +9,44 @@ from botocore.exceptions import ClientError
 
 
 class StepFunctionsWorkflows:
-    def __init__(self, stepfunctions: Any, *, server_state_machine_arn: str) -> None:
+    def __init__(
+        self,
+        stepfunctions: Any,
+        *,
+        server_state_machine_arn: str,
+        lambda_state_machine_arn: str | None = None,
+    ) -> None:
         self._stepfunctions = stepfunctions
         self._server = server_state_machine_arn
+        self._lambda = lambda_state_machine_arn
 
     def start_server(self, deployment_id: str) -> None:
         """One execution per deployment, named by its id: a repeated start with the same input
         is answered with the running execution by Step Functions itself."""
+        self._start(self._server, deployment_id)
+
+    def start_lambda(self, deployment_id: str) -> None:
+        if self._lambda is None:
+            raise RuntimeError("no Lambda state machine is configured")
+        self._start(self._lambda, deployment_id)
+
+    def stop_lambda(self, deployment_id: str) -> None:
+        """Stop the deployment's execution (named by the deployment id) wherever it waits."""
+        if self._lambda is None:
+            return
+        execution = self._lambda.replace(":stateMachine:", ":execution:") + f":{deployment_id}"
+        try:
+            self._stepfunctions.stop_execution(
+                executionArn=execution, error="DeploymentStopped", cause="StopDeployment"
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ExecutionDoesNotExist":
+                raise
+
+    def _start(self, state_machine_arn: str, deployment_id: str) -> None:
         try:
             self._stepfunctions.start_execution(
-                stateMachineArn=self._server,
+                stateMachineArn=state_machine_arn,
                 name=deployment_id,
                 input=json.dumps({"deploymentId": deployment_id}),
             )

@@ -1,6 +1,9 @@
 """Alarm function: EventBridge delivers every CloudWatch ``Alarm State Change`` here.
 
-It records each alarm's newest state in the state table, where the workflow and the CLI read it.
+It records each alarm's newest state in the state table, where the workflow and the CLI read it,
+and, when the alarm is in ALARM, stops every running deployment that watches it
+(``alarm_watchers.py``; ``rollwright.alarm_watch``): each ends Stopped with ALARM_ACTIVE once its
+running hosts finish their segment, and is rolled back if its configuration says so.
 """
 
 from __future__ import annotations
@@ -14,11 +17,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.adapters.alarm_states import AlarmStates
-from rollwright.alarm_events import MalformedAlarmEventError, read_alarm_state_change
+from functions.adapters.alarm_watchers import watchers
+from functions.api.deployment_stops import deployment_stops
+from rollwright.alarm_events import AlarmState, MalformedAlarmEventError, read_alarm_state_change
 
 logger = Logger()
 metrics = Metrics()
-_alarm_states = AlarmStates(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"]))
+_table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
+_alarm_states = AlarmStates(_table)
+_stops = deployment_stops()
 
 
 @metrics.log_metrics
@@ -37,4 +44,19 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     )
     if change.entered_alarm:
         metrics.add_metric(name="AlarmsEntered", unit=MetricUnit.Count, value=1)
-    return {"recorded": recorded, "alarmName": change.alarm_name, "state": change.state.value}
+    stopped: list[str] = []
+    if change.state is AlarmState.ALARM:
+        stopped = [
+            deployment_id
+            for deployment_id in watchers(_table, change.alarm_name)
+            if _stops.stop_on_alarm(deployment_id, change.alarm_name)
+        ]
+        if stopped:
+            logger.info("deployments stopped by the alarm", extra={"deployments": stopped})
+            metrics.add_metric(name="DeploymentsStoppedByAlarm", unit=MetricUnit.Count, value=1)
+    return {
+        "recorded": recorded,
+        "alarmName": change.alarm_name,
+        "state": change.state.value,
+        "stopped": stopped,
+    }

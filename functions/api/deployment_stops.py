@@ -13,7 +13,7 @@ from functions.adapters.deployment_stops import DynamoDeploymentStops
 from functions.adapters.host_queues import HostQueues
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
-from rollwright.deployment_stops import DeploymentStops
+from rollwright.deployment_stops import DeploymentStops, TrafficStops
 from rollwright.server_rollout import ServerRollout
 
 
@@ -34,6 +34,9 @@ class _RolloutOnFirstUse:
         self._rollout.settle_stop(deployment_id, now=now)
 
 
-def deployment_stops() -> DeploymentStops:
+def deployment_stops(traffic: TrafficStops | None = None) -> DeploymentStops:
+    """``traffic``: the Lambda deployments, which stop at once (their traffic goes back)."""
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
-    return DeploymentStops(DynamoDeploymentStops(table), _RolloutOnFirstUse(table), clock=time.time)
+    return DeploymentStops(
+        DynamoDeploymentStops(table), _RolloutOnFirstUse(table), clock=time.time, traffic=traffic
+    )

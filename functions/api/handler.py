@@ -41,7 +41,9 @@ metrics = Metrics()
 def services(function_arn: str) -> CodeDeployServices:
     """The domain services, built once per execution environment."""
     return codedeploy_services(
-        function_arn, server_state_machine_arn=os.environ["SERVER_STATE_MACHINE_ARN"]
+        function_arn,
+        server_state_machine_arn=os.environ["SERVER_STATE_MACHINE_ARN"],
+        lambda_state_machine_arn=os.environ.get("LAMBDA_STATE_MACHINE_ARN"),
     )
 
 

@@ -2,7 +2,9 @@
 
 ``begin`` (every platform); for Server deployments also ``dispatch`` (with the wait's
 ``taskToken``), ``sweep`` and ``finish`` (with the workflow's ``error``, if it failed, and the
-``stateMachineArn`` a rollback deployment is started on).
+``stateMachineArn`` a rollback deployment is started on); for Lambda deployments ``lambdaPlan``,
+``lambdaHook`` (with ``event`` and the wait's ``taskToken``), ``lambdaShift`` (with ``step``) and
+``lambdaFinish`` (with ``error``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.adapters.cloudwatch_alarms import CloudWatchAlarms
 from functions.adapters.deployment_records import DeploymentRecords
 from functions.adapters.host_queues import HostQueues
 from functions.adapters.instance_records import DynamoInstanceRecords
@@ -24,10 +27,14 @@ from functions.adapters.load_balancers import ElasticLoadBalancers
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
 from functions.adapters.traffic_step_records import TrafficStepRecords
-from functions.composition import codedeploy_services
+from functions.api.deployment_stops import deployment_stops
+from functions.composition import codedeploy_services, lambda_rollout
 from functions.workflow import steps
 from functions.workflow.bookkeeping import FinishBookkeeping
+from rollwright.alarm_watch import alarm_to_stop
 from rollwright.deployment_rollbacks import DeploymentRollbacks
+from rollwright.lambda_rollout import LambdaRollout
+from rollwright.lifecycle import LifecycleEvent
 from rollwright.operations.shapes import CodeDeployServices
 from rollwright.server_rollout import ServerRollout
 from rollwright.traffic_steps import TrafficSteps
@@ -36,6 +43,8 @@ logger = Logger()
 _table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 _records = DeploymentRecords(_table)
 _rollout_records = RolloutRecords(_table)
+_alarms = CloudWatchAlarms(boto3.client("cloudwatch"))
+_stops = deployment_stops()
 _rollout = ServerRollout(
     _rollout_records,
     HostQueues(boto3.client("sqs"), queue_prefix=os.environ["HOST_QUEUE_PREFIX"]),
@@ -70,14 +79,62 @@ def _finish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return answer
 
 
+def _poll_alarms(deployment_id: str) -> None:
+    """Stop the deployment if an alarm it watches is in ALARM (or cannot be read): before its
+    first window and on every sweep, in case the alarm's event was lost."""
+    deployment = _rollout_records.deployment(deployment_id)
+    if deployment is None or deployment.outcome is not None or deployment.stop_requested:
+        return
+    alarm = alarm_to_stop(deployment.alarms, _alarms)
+    if alarm is not None:
+        logger.info("an alarm stops the deployment", extra={"alarm": alarm})
+        _stops.stop_on_alarm(deployment_id, alarm)
+
+
+def _dispatch(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
+    _poll_alarms(event["deploymentId"])
+    return _rollout.dispatch(event["deploymentId"], event["taskToken"], now=time.time())
+
+
+def _sweep(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
+    _poll_alarms(event["deploymentId"])
+    return _rollout.sweep(event["deploymentId"], now=time.time())
+
+
+@cache
+def _lambda_rollout(function_arn: str) -> LambdaRollout:
+    # The Server machine is not needed by these steps (they start no deployment).
+    services = _services(function_arn, "")
+    return lambda_rollout(
+        services.deployment_groups,
+        services.revisions,
+        runner_function=os.environ["HOOK_RUNNER_FUNCTION"],
+    )
+
+
+def _lambda_step(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The Lambda workflow's steps (``rollwright.lambda_rollout``)."""
+    rollout, deployment_id = _lambda_rollout(context.invoked_function_arn), event["deploymentId"]
+    action = event["action"]
+    if action == "lambdaPlan":
+        return rollout.plan(deployment_id)
+    if action == "lambdaHook":
+        return rollout.hook(deployment_id, LifecycleEvent(event["event"]), event["taskToken"])
+    if action == "lambdaShift":
+        return rollout.shift(deployment_id, int(event["step"]))
+    return rollout.finish(deployment_id, event.get("error"))
+
+
 Step = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 _STEPS: dict[str, Step] = {
     "begin": lambda event, _: steps.begin(_records, event["deploymentId"]),
-    "dispatch": lambda event, _: _rollout.dispatch(
-        event["deploymentId"], event["taskToken"], now=time.time()
-    ),
-    "sweep": lambda event, _: _rollout.sweep(event["deploymentId"], now=time.time()),
+    "dispatch": _dispatch,
+    "sweep": _sweep,
     "finish": _finish,
+    "lambdaPlan": _lambda_step,
+    "lambdaHook": _lambda_step,
+    "lambdaShift": _lambda_step,
+    "lambdaFinish": _lambda_step,
 }
 
 

@@ -16,6 +16,7 @@ from rollwright.operations import (
     deployment_stops,
     deployment_targets,
     deployments,
+    lifecycle_hooks,
     on_premises_instances,
     resource_tags,
     revisions,
@@ -32,4 +33,5 @@ OPERATIONS: dict[str, Operation] = {
     **deployments.OPERATIONS,
     **deployment_targets.OPERATIONS,
     **deployment_stops.OPERATIONS,
+    **lifecycle_hooks.OPERATIONS,
 }

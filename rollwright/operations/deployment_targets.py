@@ -19,6 +19,7 @@ from rollwright.errors import (
     InvalidInstanceTypeException,
     InvalidTargetFilterNameException,
 )
+from rollwright.lambda_deployments import LambdaTarget, lambda_events
 from rollwright.lifecycle_segments import InstanceLifecycleEvent
 from rollwright.model_constraints import check_required, enum_value
 from rollwright.operations.shapes import CodeDeployServices, Operation, Params, Result
@@ -46,8 +47,33 @@ def lifecycle_event(event: InstanceLifecycleEvent) -> Result:
     return shown
 
 
-def deployment_target(services: CodeDeployServices, target: StoredTarget) -> Result:
+def lambda_target(target: LambdaTarget) -> Result:
+    """A ``DeploymentTarget`` shape of a Lambda deployment: its ``LambdaTarget``."""
+    record = target.record
+    return {
+        "deploymentTargetType": "LambdaTarget",
+        "lambdaTarget": {
+            "deploymentId": record.deployment_id,
+            "targetId": target.target_id,
+            "targetArn": target.target_arn,
+            "status": record.target_status.value,
+            "lastUpdatedAt": record.last_updated,
+            "lifecycleEvents": [lifecycle_event(event) for event in lambda_events(record)],
+            "lambdaFunctionInfo": {
+                "functionName": record.function_name,
+                "functionAlias": record.alias,
+                "currentVersion": record.current_version,
+                "targetVersion": record.target_version,
+                "targetVersionWeight": float(record.target_weight),
+            },
+        },
+    }
+
+
+def deployment_target(services: CodeDeployServices, target: StoredTarget | LambdaTarget) -> Result:
     """A ``DeploymentTarget`` shape: an ``InstanceTarget`` (in-place targets have no label)."""
+    if isinstance(target, LambdaTarget):
+        return lambda_target(target)
     return {
         "deploymentTargetType": "InstanceTarget",
         "instanceTarget": {
@@ -102,10 +128,19 @@ def list_deployment_targets(services: CodeDeployServices, params: Params) -> Res
     labels = _labels(optional_string_list(filters, "ServerInstanceLabel"))
     targets, token = services.deployments.targets_page(deployment_id, statuses, next_token)
     # In-place targets carry no Blue/Green label: a label filter matches none of them.
-    result: Result = {"targetIds": [] if labels else [t.instance_name for t in targets]}
+    result: Result = {"targetIds": [] if labels else [_target_id(t) for t in targets]}
     if token is not None and not labels:
         result["nextToken"] = token
     return result
+
+
+def _target_id(target: StoredTarget | LambdaTarget) -> str:
+    return target.target_id if isinstance(target, LambdaTarget) else target.instance_name
+
+
+def _instances(targets: list[StoredTarget] | list[LambdaTarget]) -> list[StoredTarget]:
+    """The deprecated instance operations see EC2 and on-premises targets only."""
+    return [t for t in targets if isinstance(t, StoredTarget)]
 
 
 def _target_ids(params: Params, member: str) -> list[str]:
@@ -158,7 +193,9 @@ def list_deployment_instances(services: CodeDeployServices, params: Params) -> R
     for label in labels or ():
         enum_value_of_label(label)
     targets, token = services.deployments.targets_page(deployment_id, statuses, next_token)
-    result: Result = {"instancesList": [] if labels else [t.instance_name for t in targets]}
+    result: Result = {
+        "instancesList": [] if labels else [t.instance_name for t in _instances(targets)]
+    }
     if token is not None and not labels:
         result["nextToken"] = token
     return result
@@ -184,8 +221,8 @@ def batch_get_deployment_instances(services: CodeDeployServices, params: Params)
     found, missing = [], []
     for instance_id in dict.fromkeys(instance_ids):
         try:
-            found += services.deployments.targets(
-                deployment_id, [instance_id], must_have_started=False
+            found += _instances(
+                services.deployments.targets(deployment_id, [instance_id], must_have_started=False)
             )
         except (DeploymentTargetDoesNotExistException, InvalidDeploymentTargetIdException):
             missing.append(instance_id)
@@ -203,9 +240,14 @@ def get_deployment_instance(services: CodeDeployServices, params: Params) -> Res
     deployment_id = optional_string(params, "deploymentId") or ""
     instance_id = optional_string(params, "instanceId") or ""
     try:
-        (target,) = services.deployments.targets(
-            deployment_id, [instance_id], must_have_started=False
+        found = _instances(
+            services.deployments.targets(deployment_id, [instance_id], must_have_started=False)
         )
+        if not found:
+            raise DeploymentTargetDoesNotExistException(
+                f"{instance_id} is not an instance of deployment {deployment_id}."
+            )
+        target = found[0]
     except DeploymentTargetDoesNotExistException as missing:
         raise InstanceDoesNotExistException(missing.message) from None
     except InvalidDeploymentTargetIdException as invalid:

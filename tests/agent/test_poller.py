@@ -4,7 +4,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from agent.poller import CommandPoller
+from agent.poller import CommandPoller, QueueMissingError
 from tests.agent.host_commands import (
     HOST_ID,
     QUEUE_NAME,
@@ -125,3 +125,15 @@ def test_extending_visibility_sets_the_configured_timeout(sqs, queue_url):
     assert captured[0]["VisibilityTimeout"] == 120
     assert captured[0]["ReceiptHandle"] == received.receipt_handle
     assert queue_depth(sqs, queue_url) == (0, 1)
+
+
+def test_a_queue_that_does_not_exist_yet_is_told_apart_and_found_once_created(sqs):
+    # Given no queue for the host yet (no deployment has targeted it)
+    sqs.delete_queue(QueueUrl=sqs.get_queue_url(QueueName=QUEUE_NAME)["QueueUrl"])
+    poller = _poller(sqs)
+    # Then receiving says the queue is missing, not a failure
+    with pytest.raises(QueueMissingError):
+        poller.receive()
+    # And once the control plane created it, the next poll uses it
+    sqs.create_queue(QueueName=QUEUE_NAME)
+    assert poller.receive() is None

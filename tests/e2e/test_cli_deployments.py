@@ -257,3 +257,30 @@ def _until(condition: Callable[[], bool], timeout: float = 90.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(0.2)
+
+
+def test_rollback_deploys_the_last_good_revision_again(devstack, fleet, on_devstack, succeeded):
+    # Given a group whose last deployment did not succeed (the tests above: failed, stopped)
+    codedeploy = devstack.codedeploy_client()
+    group = codedeploy.get_deployment_group(
+        applicationName=fleet.application, deploymentGroupName=fleet.group
+    )["deploymentGroupInfo"]
+    assert group["lastAttemptedDeployment"]["status"] in ("Failed", "Stopped")
+    # When it is rolled back from the command line
+    ran = rollwright(
+        "rollback",
+        "--application",
+        fleet.application,
+        "--deployment-group",
+        fleet.group,
+        "--wait",
+        environment=on_devstack,
+    )
+    # Then the last good revision (the first bundle's) is deployed again and succeeds
+    assert ran.returncode == 0, ran.stderr + ran.stdout
+    reason, rollback_id = ran.stdout.splitlines()[:2]
+    assert succeeded[0] in reason
+    info = codedeploy.get_deployment(deploymentId=rollback_id)["deploymentInfo"]
+    assert info["status"] == "Succeeded"
+    assert info["revision"] == group["targetRevision"]
+    assert info["description"].startswith("rollwright rollback: ")

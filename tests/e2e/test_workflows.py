@@ -28,8 +28,9 @@ def _deployment_id():
     return "d-" + uuid.uuid4().hex[:9].upper()
 
 
-# The Server machine goes on to its hosts' phase: tests/e2e/test_server_rollout.py.
-@pytest.mark.parametrize("output", ["LambdaStateMachineArn", "EcsStateMachineArn"])
+# The Server machine goes on to its hosts' phase (tests/e2e/test_server_rollout.py), the Lambda
+# machine to its traffic phases (tests/e2e/test_lambda_deployments.py).
+@pytest.mark.parametrize("output", ["EcsStateMachineArn"])
 def test_a_workflow_moves_a_created_deployment_to_in_progress(devstack, output):
     # Given a created deployment in the stack's table
     table = devstack.aws_client("dynamodb")

@@ -12,9 +12,15 @@ class InMemoryStopStore:
         self.statuses: dict[str, DeploymentStatus] = {}
         self.in_progress: dict[str, int] = {}
         self.stops: dict[str, bool] = {}
+        self.alarms: dict[str, str] = {}  # deployment id -> the alarm that stopped it
 
     def request_stop(
-        self, deployment_id: str, *, auto_rollback_enabled: bool, now: float
+        self,
+        deployment_id: str,
+        *,
+        auto_rollback_enabled: bool,
+        now: float,
+        alarm: str | None = None,
     ) -> int | None:
         if self.statuses.get(deployment_id) not in {
             DeploymentStatus.CREATED,
@@ -23,6 +29,8 @@ class InMemoryStopStore:
         }:
             return None
         self.stops.setdefault(deployment_id, auto_rollback_enabled)
+        if alarm is not None:
+            self.alarms.setdefault(deployment_id, alarm)
         return self.in_progress.get(deployment_id, 0)
 
     def status_of(self, deployment_id: str) -> DeploymentStatus | None:

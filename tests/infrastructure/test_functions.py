@@ -1,4 +1,4 @@
-"""The five functions: one runtime, architecture, layer and logging; only the variables they use."""
+"""The six functions: one runtime, architecture, layer and logging; only the variables they use."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ HANDLERS = {
     "workflow": "functions.workflow.handler.handler",
     "alarm": "functions.alarm.handler.handler",
     "notify": "functions.notify.handler.handler",
+    "hook-runner": "functions.hook_runner.handler.handler",
 }
 POWERTOOLS_VARIABLES = {
     "POWERTOOLS_SERVICE_NAME",
@@ -41,11 +42,19 @@ EXPECTED_VARIABLES = {
         "HOST_QUEUE_PREFIX",
         *STATE_MACHINE_VARIABLES,
         *HOST_LIMIT_VARIABLES,
+        "WAIT_SCALE",
     },
     "agent": {"TABLE_NAME", "AGENT_LOG_GROUP", "HOST_QUEUE_PREFIX"},
-    "workflow": {"TABLE_NAME", "HOST_QUEUE_PREFIX", "AGENT_LOG_GROUP", *HOST_LIMIT_VARIABLES},
-    "alarm": {"TABLE_NAME", *STATE_MACHINE_VARIABLES},
+    "workflow": {
+        "TABLE_NAME",
+        "HOST_QUEUE_PREFIX",
+        "AGENT_LOG_GROUP",
+        "HOOK_RUNNER_FUNCTION",
+        *HOST_LIMIT_VARIABLES,
+    },
+    "alarm": {"TABLE_NAME", "HOST_QUEUE_PREFIX", *STATE_MACHINE_VARIABLES},
     "notify": {"TABLE_NAME"},
+    "hook-runner": {"TABLE_NAME", "API_URL"},
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from stacks.workflows import ROLLOUT_ENDED_ERROR
 from tests.infrastructure.conftest import SynthesizedStack
 
 PLATFORMS = ("Server", "Lambda", "Ecs")
@@ -60,6 +61,8 @@ def test_in_progress_succeeds_and_anything_else_fails_to_start(
     assert rule == {"Variable": "$.status", "StringEquals": "InProgress", "Next": rule["Next"]}
     if platform == "Server":
         assert states[rule["Next"]]["Type"] == "Parallel"  # the hosts' phase (below)
+    elif platform == "Lambda":
+        assert rule["Next"] == "PlanTraffic"  # the traffic phases (test_lambda_workflow.py)
     else:
         assert states[rule["Next"]] == {"Type": "Succeed"}
     assert states[choice["Default"]] == {
@@ -107,6 +110,10 @@ def test_server_hosts_phase_waits_once_with_a_task_token_bounded_by_eight_hours(
         "taskToken.$": "$$.Task.Token",
     }
     assert waiting["TimeoutSeconds"] == 8 * 3600
+    # And once answered, the branch fails on purpose, which ends the sweep branch at once
+    stop = rollout["Branches"][0]["States"][waiting["Next"]]
+    assert stop["Type"] == "Fail"
+    assert stop["Error"] == ROLLOUT_ENDED_ERROR
 
 
 def test_server_sweep_loops_on_its_interval_until_the_rollout_ends(
@@ -149,7 +156,7 @@ def test_server_finish_runs_after_the_rollout_and_after_any_failure_of_it(
     }
 
 
-def test_the_workflow_function_may_answer_and_start_only_the_server_machine(
+def test_the_workflow_functions_server_policy_names_only_the_server_machine(
     synthesized: SynthesizedStack,
 ) -> None:
     # Given the stack / When reading the workflow function's task-response policy (it also

@@ -132,3 +132,36 @@ def test_a_finished_deployment_cannot_be_stopped(world):
 def test_an_unknown_deployment_cannot_be_stopped(world):
     with pytest.raises(DeploymentDoesNotExistException):
         world[2].stop("d-NOSUCH000", auto_rollback_enabled=False)
+
+
+def test_an_alarm_stops_the_deployment_with_alarm_active_once_its_host_ends(world):
+    # Given a OneAtATime deployment whose first host is running
+    records, rollout, stops, _tokens, _ = world
+    _begin(world)
+    # When an alarm it watches stops it
+    assert stops.stop_on_alarm(DEPLOYMENT_ID, "errors-high")
+    assert records.deployment_item(DEPLOYMENT_ID)["stop_requested"]["alarm"] == "errors-high"
+    # Then the running host finishes, the rest are skipped, and it ends Stopped: ALARM_ACTIVE
+    rollout.on_event_report("h0", _succeeded("h0"), now=NOW + 1)
+    assert _statuses(records) == ["Succeeded", "Skipped", "Skipped"]
+    final = rollout.finish(DEPLOYMENT_ID, error={"Error": ""}, now=NOW + 2)
+    assert (final["status"], final["errorCode"]) == ("Stopped", "ALARM_ACTIVE")
+    assert "errors-high" in final["message"]
+    # And an alarm cannot stop it again
+    assert not stops.stop_on_alarm(DEPLOYMENT_ID, "errors-high")
+
+
+def test_an_alarm_already_firing_ends_the_rollout_before_any_host_and_dispatch_answers(world):
+    # Given a deployment that began, stopped by an alarm before its first window
+    records, rollout, stops, tokens, table = world
+    DeploymentRecords(table).transition(
+        DEPLOYMENT_ID, DeploymentStatus.CREATED, DeploymentStatus.IN_PROGRESS
+    )
+    assert stops.stop_on_alarm(DEPLOYMENT_ID, "errors-high")
+    # When the workflow dispatches
+    rollout.dispatch(DEPLOYMENT_ID, "token-1", now=NOW)
+    # Then no host was touched and the wait is answered at once
+    assert _statuses(records) == ["Skipped", "Skipped", "Skipped"]
+    assert [answer["rolloutStatus"] for answer in tokens.answers] == ["Stopped"]
+    final = rollout.finish(DEPLOYMENT_ID, error={"Error": ""}, now=NOW + 1)
+    assert final["errorCode"] == "ALARM_ACTIVE"

@@ -8,13 +8,19 @@ from typing import Any
 
 import pytest
 
+from functions.adapters.alarm_watchers import watchers
 from functions.adapters.deployment_store import DynamoDeploymentStore
 from functions.adapters.instance_records import DynamoInstanceRecords
 from functions.adapters.rollout_records import RolloutRecords
 from rollwright.agent_protocol import BundleType, S3Revision
 from rollwright.applications import ComputePlatform
 from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
-from rollwright.deployment_group_settings import DeploymentOption, DeploymentStyle, DeploymentType
+from rollwright.deployment_group_settings import (
+    AlarmConfiguration,
+    DeploymentOption,
+    DeploymentStyle,
+    DeploymentType,
+)
 from rollwright.deployment_plan import DeploymentSettings, plan_deployment
 from rollwright.deployment_records import (
     DeploymentChoices,
@@ -191,3 +197,19 @@ def test_host_results_read_each_targets_status(
     assert sorted(results, key=lambda r: r.host_id) == [
         HostResult(f"host-{i}", InstanceStatus.PENDING) for i in range(3)
     ]
+
+
+def test_a_deployment_watching_alarms_is_found_from_each_alarm(
+    store: DynamoDeploymentStore, state_table: Any
+) -> None:
+    watched = replace(
+        CHOICES, alarm_configuration=AlarmConfiguration(True, False, ("errors", "latency"))
+    )
+    new = _new("d-AAAAAAAAA", key="one")
+    store.create(NewDeployment(new.plan, watched, "one"))
+    assert watchers(state_table, "errors") == ["d-AAAAAAAAA"]
+    assert watchers(state_table, "latency") == ["d-AAAAAAAAA"]
+    assert watchers(state_table, "other") == []
+    found = store.find("d-AAAAAAAAA")
+    assert found is not None
+    assert found.choices.alarm_configuration == watched.alarm_configuration

@@ -206,3 +206,24 @@ def test_update_outdated_instances_only_with_every_host_current_fails_clearly(
     assert error["code"] == "NO_INSTANCES"
     assert "already runs revision" in error["message"]
     assert again not in rb.world.workflows.started
+
+
+def test_an_alarm_stop_rolls_back_and_the_rollback_watches_no_alarm(rb: Rollbacks) -> None:
+    alarms = {"enabled": True, "alarms": [{"name": "errors"}]}
+    rb.world.call(
+        "UpdateDeploymentGroup",
+        applicationName="shop",
+        currentDeploymentGroupName="web",
+        alarmConfiguration=alarms,
+        autoRollbackConfiguration={"enabled": True, "events": ["DEPLOYMENT_STOP_ON_ALARM"]},
+    )
+    good = rb.world.deploy(revision=_revision("v1.zip"))
+    assert rb.world.store.deployments[good].choices.alarm_configuration is not None
+    rb.end(good, DeploymentStatus.SUCCEEDED)
+    stopped = rb.world.deploy(revision=_revision("v2.zip"))
+    rb.end(stopped, DeploymentStatus.STOPPED, error=DeploymentError("ALARM_ACTIVE", "errors"))
+    info = rb.rollbacks.after_end(stopped)
+    assert info is not None
+    assert info.rollback_deployment_id is not None
+    rollback = rb.world.store.deployments[info.rollback_deployment_id]
+    assert rollback.choices.alarm_configuration is None

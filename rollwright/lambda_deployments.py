@@ -1,0 +1,359 @@
+"""CodeDeploy deployments of Lambda deployment groups: creating them, their target, hook verdicts
+(PutLifecycleEventHookExecutionStatus) and StopDeployment.
+
+CreateDeployment (``Deployments.create`` delegates here for Lambda groups) reads the AppSpec (inline
+``AppSpecContent``/``String``, or an S3 object of bundle type YAML or JSON), checks it, computes
+the traffic steps of the configuration and writes the deployment with its group's claim in one
+transaction (``LambdaDeploymentStore``). A malformed AppSpec is bad input
+(``InvalidRevisionException``, nothing written); a function, alias or version that is not as the
+AppSpec says is found as CodeDeploy finds it, when the deployment begins: the deployment is written
+Failed (``INVALID_LAMBDA_FUNCTION`` / ``INVALID_LAMBDA_CONFIGURATION``) and starts no workflow.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from rollwright.account_region import AccountRegion
+from rollwright.applications import Application, ComputePlatform
+from rollwright.appspec import InvalidAppSpecError
+from rollwright.deployment_configs import DeploymentConfig
+from rollwright.deployment_group_settings import DeploymentOption, DeploymentStyle, DeploymentType
+from rollwright.deployment_groups import DeploymentGroup
+from rollwright.deployment_records import DeploymentChoices, StoredDeployment
+from rollwright.deployment_requests import (
+    CreateDeploymentRequest,
+    deployment_does_not_exist,
+    valid_deployment_id,
+)
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.deployment_stops import StopAnswer, StopStatus
+from rollwright.errors import (
+    DeploymentAlreadyCompletedException,
+    DeploymentTargetDoesNotExistException,
+    InvalidDeploymentConfigNameException,
+    InvalidLifecycleEventHookExecutionIdException,
+    InvalidLifecycleEventHookExecutionStatusException,
+    InvalidRevisionException,
+    InvalidTargetInstancesException,
+    LifecycleEventAlreadyCompletedException,
+    RevisionRequiredException,
+    UnsupportedActionForDeploymentTypeException,
+)
+from rollwright.lambda_appspec import LambdaAppSpec, parse_lambda_appspec
+from rollwright.lambda_records import (
+    LAMBDA_EVENTS,
+    LambdaDeploymentRecord,
+    LambdaDeploymentStore,
+    LambdaFunctions,
+    LambdaOutcome,
+    LambdaWorkflows,
+    NewLambdaDeployment,
+)
+from rollwright.lambda_rollout import LambdaRollout
+from rollwright.lambda_traffic import TrafficFailure, hook_timeout_seconds, traffic_steps
+from rollwright.lifecycle import LifecycleErrorCode, LifecycleEventStatus
+from rollwright.lifecycle_segments import Diagnostics, InstanceLifecycleEvent
+from rollwright.revision_locations import (
+    AppSpecText,
+    BundleType,
+    RevisionLocation,
+    S3Location,
+    describe,
+    fits_compute_platform,
+)
+from rollwright.rollout import InstanceStatus
+
+LAMBDA_STYLE = DeploymentStyle(DeploymentType.BLUE_GREEN, DeploymentOption.WITH_TRAFFIC_CONTROL)
+_ANSWERS = {"Succeeded": LifecycleEventStatus.SUCCEEDED, "Failed": LifecycleEventStatus.FAILED}
+
+
+class AppSpecObjects(Protocol):
+    def read(self, location: S3Location) -> bytes:
+        """The object's bytes; ``InvalidRevisionException`` when it cannot be read."""
+
+
+@dataclass(frozen=True)
+class CreatedLambdaDeployment:
+    deployment_id: str
+    new: bool  # False: an identical earlier request's deployment
+    ended: bool  # written Failed: no workflow
+
+
+@dataclass(frozen=True)
+class LambdaTarget:
+    """The one target of a Lambda deployment: the function's alias."""
+
+    record: LambdaDeploymentRecord
+    target_id: str
+    target_arn: str
+
+
+class LambdaDeployments:
+    def __init__(
+        self,
+        store: LambdaDeploymentStore,
+        *,
+        functions: LambdaFunctions,
+        appspec_objects: AppSpecObjects,
+        workflows: LambdaWorkflows,
+        rollout: Callable[[], LambdaRollout],
+        account_region: AccountRegion,
+        wait_scale: float = 1.0,
+        new_execution_id: Callable[[], str] = lambda: secrets.token_urlsafe(48),
+    ) -> None:
+        self._store = store
+        self._functions = functions
+        self._objects = appspec_objects
+        self._workflows = workflows
+        self._rollout = rollout
+        self._account_region = account_region
+        self._wait_scale = wait_scale
+        self._new_execution_id = new_execution_id
+
+    # --- CreateDeployment ---------------------------------------------------------------------
+
+    def create(
+        self,
+        request: CreateDeploymentRequest,
+        *,
+        application: Application,
+        group: DeploymentGroup,
+        config: DeploymentConfig,
+        deployment_id: str,
+        key: str,
+        now: datetime,
+        creator: str,
+    ) -> CreatedLambdaDeployment:
+        """Write the deployment (``start`` starts it)."""
+        routing = config.definition.traffic_routing_config
+        if config.compute_platform is not ComputePlatform.LAMBDA or routing is None:
+            raise InvalidDeploymentConfigNameException(
+                f"The deployment configuration {config.name} is for the {config.compute_platform}"
+                " compute platform; this deployment group's is Lambda."
+            )
+        if request.target_instances_given:
+            raise InvalidTargetInstancesException(
+                "targetInstances is only for EC2 blue/green deployments."
+            )
+        revision = request.revision or group.history.target_revision
+        if revision is None:
+            raise RevisionRequiredException(
+                f"A revision is required: deployment group {group.name} has no target revision."
+            )
+        if not fits_compute_platform(revision, ComputePlatform.LAMBDA):
+            raise InvalidRevisionException(
+                f"The revision {describe(revision)} cannot be deployed to a Lambda deployment "
+                "group: use AppSpecContent or an S3 object of bundle type YAML or JSON."
+            )
+        appspec = self._appspec(revision)
+        choices = DeploymentChoices(
+            compute_platform=ComputePlatform.LAMBDA,
+            revision=revision,
+            deployment_style=LAMBDA_STYLE,
+            auto_rollback_configuration=(
+                request.auto_rollback_configuration or group.settings.auto_rollback_configuration
+            ),
+            override_alarm_configuration=request.override_alarm_configuration,
+            previous_revision=group.history.target_revision,
+        )
+        ended = self._unusable(appspec)
+        deployment_id, new = self._store.create(
+            NewLambdaDeployment(
+                deployment_id=deployment_id,
+                application_name=application.name,
+                application_id=application.application_id,
+                deployment_group_name=group.name,
+                deployment_group_id=group.deployment_group_id,
+                deployment_config_name=config.name,
+                choices=choices,
+                appspec=appspec,
+                steps=traffic_steps(routing, wait_scale=self._wait_scale),
+                hook_timeout_seconds=hook_timeout_seconds(self._wait_scale),
+                wait_scale=self._wait_scale,
+                execution_ids={hook: self._new_execution_id() for hook in appspec.hooks},
+                create_time=now.timestamp(),
+                request_key=key,
+                creator=creator,
+                description=request.description,
+                ended=ended,
+            )
+        )
+        return CreatedLambdaDeployment(deployment_id, new, ended is not None)
+
+    def start(self, deployment_id: str, group_id: str) -> None:
+        try:
+            self._workflows.start_lambda(deployment_id)
+        except Exception:
+            self._store.abandon(
+                deployment_id, group_id, "The deployment's workflow could not start."
+            )
+            raise
+
+    def _appspec(self, revision: RevisionLocation) -> LambdaAppSpec:
+        if isinstance(revision, AppSpecText):
+            if revision.content is None:
+                raise InvalidRevisionException(
+                    "CreateDeployment needs the AppSpec content, not only its sha256."
+                )
+            text: str | bytes = revision.content
+        elif isinstance(revision, S3Location) and revision.bundle_type in (
+            BundleType.YAML,
+            BundleType.JSON,
+        ):
+            text = self._objects.read(revision)
+        else:
+            raise InvalidRevisionException(f"The revision {describe(revision)} is not an AppSpec.")
+        try:
+            return parse_lambda_appspec(text)
+        except InvalidAppSpecError as problem:
+            raise InvalidRevisionException(str(problem)) from None
+
+    def _unusable(self, appspec: LambdaAppSpec) -> LambdaOutcome | None:
+        """Why the deployment cannot begin (CodeDeploy fails it, it does not refuse it)."""
+        problem = self._function_problem(appspec)
+        return None if problem is None else _failed(*problem)
+
+    def _function_problem(self, appspec: LambdaAppSpec) -> tuple[str, str] | None:
+        name, alias_name = appspec.function_name, appspec.alias
+        missing = [f for f in (name, *appspec.hooks.values()) if not self._exists(f, "$LATEST")]
+        if missing:
+            return "INVALID_LAMBDA_FUNCTION", f"The Lambda function {missing[0]} does not exist."
+        versions = (appspec.current_version, appspec.target_version)
+        absent = [v for v in versions if not self._exists(name, v)]
+        alias = self._functions.alias(name, alias_name)
+        message = None
+        if absent:
+            message = f"Version {absent[0]} of the Lambda function {name} does not exist."
+        elif alias is None:
+            message = f"The Lambda function {name} has no alias {alias_name}."
+        elif alias.function_version != appspec.current_version:
+            message = (
+                f"The alias {alias_name} of {name} points to version {alias.function_version}, "
+                f"not to the AppSpec's CurrentVersion {appspec.current_version}."
+            )
+        elif any(weight > 0 for weight in alias.additional_weights.values()):
+            message = (
+                f"The alias {alias_name} of {name} already routes traffic to additional "
+                "versions; another deployment may be shifting it."
+            )
+        return None if message is None else ("INVALID_LAMBDA_CONFIGURATION", message)
+
+    def _exists(self, function_name: str, version: str) -> bool:
+        return self._functions.version_exists(function_name, version)
+
+    # --- the target ---------------------------------------------------------------------------
+
+    def record(self, deployment_id: str) -> LambdaDeploymentRecord:
+        found = self._store.find(valid_deployment_id(deployment_id))
+        if found is None:
+            raise deployment_does_not_exist(deployment_id)
+        return found
+
+    def target(self, record: LambdaDeploymentRecord) -> LambdaTarget:
+        target_id = f"{record.function_name}:{record.alias}"
+        arn = (
+            f"arn:{self._account_region.partition}:lambda:{self._account_region.region}:"
+            f"{self._account_region.account_id}:function:{target_id}"
+        )
+        return LambdaTarget(record, target_id, arn)
+
+    def targets(
+        self, deployment: StoredDeployment, statuses: frozenset[InstanceStatus]
+    ) -> list[LambdaTarget]:
+        target = self.target(self.record(deployment.deployment_id))
+        if statuses and target.record.target_status not in statuses:
+            return []
+        return [target]
+
+    def named_targets(
+        self, deployment: StoredDeployment, target_ids: list[str]
+    ) -> list[LambdaTarget]:
+        target = self.target(self.record(deployment.deployment_id))
+        for target_id in target_ids:
+            if target_id != target.target_id:
+                raise DeploymentTargetDoesNotExistException(
+                    f"{target_id} is not a target of deployment {deployment.deployment_id}."
+                )
+        return [target for _ in dict.fromkeys(target_ids)]
+
+    # --- PutLifecycleEventHookExecutionStatus --------------------------------------------------
+
+    def put_hook_status(self, deployment_id: str, execution_id: str, status: str) -> str:
+        answer = _ANSWERS.get(status)
+        if answer is None:
+            raise InvalidLifecycleEventHookExecutionStatusException(
+                f"The status {status!r} is not valid: a hook reports Succeeded or Failed."
+            )
+        record = self._store.find(valid_deployment_id(deployment_id))
+        if record is None:
+            platform = self._store.compute_platform(deployment_id)
+            if platform is None:
+                raise deployment_does_not_exist(deployment_id)
+            raise UnsupportedActionForDeploymentTypeException(
+                "PutLifecycleEventHookExecutionStatus is for Lambda and ECS deployments; "
+                f"{deployment_id} is a {platform} deployment."
+            )
+        event = record.event_with_execution(execution_id)
+        if event is None:
+            raise InvalidLifecycleEventHookExecutionIdException(
+                f"{execution_id!r} is not a lifecycle event hook execution of deployment "
+                f"{deployment_id}."
+            )
+        if event.status is LifecycleEventStatus.PENDING:
+            raise InvalidLifecycleEventHookExecutionIdException(
+                f"The {event.event} hook of deployment {deployment_id} has not started."
+            )
+        message = f"The hook reported {status} through PutLifecycleEventHookExecutionStatus."
+        if event.status is not LifecycleEventStatus.IN_PROGRESS or not self._rollout().answer(
+            record, event, answer, message
+        ):
+            raise LifecycleEventAlreadyCompletedException(
+                f"The {event.event} hook of deployment {deployment_id} has already completed."
+            )
+        return execution_id
+
+    # --- StopDeployment -------------------------------------------------------------------------
+
+    def stop(self, deployment_id: str) -> StopAnswer | None:
+        """StopDeployment of a Lambda deployment: Stopped, traffic back on the original version
+        at once, and its workflow told. None when the deployment is not a Lambda one."""
+        if self._store.compute_platform(valid_deployment_id(deployment_id)) is not (
+            ComputePlatform.LAMBDA
+        ):
+            return None
+        if not self._rollout().end_now(deployment_id, TrafficFailure.STOPPED):
+            status = self.record(deployment_id).status
+            raise DeploymentAlreadyCompletedException(
+                f"The deployment {deployment_id} has already completed ({status.value})."
+            )
+        self._workflows.stop_lambda(deployment_id)
+        return StopAnswer(
+            StopStatus.SUCCEEDED, "The deployment was stopped; traffic is on the original version."
+        )
+
+
+def lambda_events(record: LambdaDeploymentRecord) -> list[InstanceLifecycleEvent]:
+    """The target's lifecycle events as the API shows them (a failed hook with its message)."""
+    return [
+        InstanceLifecycleEvent(
+            name=event.event,
+            status=event.status,
+            start_time=event.start_time,
+            end_time=event.end_time,
+            diagnostics=(
+                Diagnostics(LifecycleErrorCode.UNKNOWN_ERROR, message=event.message)
+                if event.status is LifecycleEventStatus.FAILED
+                else None
+            ),
+        )
+        for event in (record.events[name] for name in LAMBDA_EVENTS)
+    ]
+
+
+def _failed(code: str, message: str) -> LambdaOutcome:
+    return LambdaOutcome(DeploymentStatus.FAILED, code, message)
