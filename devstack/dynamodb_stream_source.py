@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,6 +29,7 @@ from devstack.lambda_runtime import LambdaRuntime
 logger = logging.getLogger("devstack.dynamodb_streams")
 SYNC_INTERVAL_SECONDS = 2.0
 POLL_INTERVAL_SECONDS = 0.1
+TRIM_AFTER_RECORDS = 200
 DEFAULT_BATCH_SIZE = 100
 RETRY_BACKOFF_SECONDS = 0.5
 
@@ -77,9 +79,12 @@ class DynamoDbStreamSources:
                 self._pollers.pop(uuid).stop()
             for uuid, mapping in wanted.items():
                 if uuid not in self._pollers:
-                    poller = _StreamPoller(mapping, self._runtime)
+                    poller = _StreamPoller(mapping, self._runtime, self._consumers)
                     self._pollers[uuid] = poller
                     poller.start()
+
+    def _consumers(self, stream_arn: str) -> int:
+        return sum(p.stream_arn == stream_arn for p in list(self._pollers.values()))
 
     def stop(self) -> None:
         self._stopped.set()
@@ -127,9 +132,12 @@ class DynamoDbStreamSources:
 
 
 class _StreamPoller:
-    def __init__(self, mapping: StreamMapping, runtime: LambdaRuntime) -> None:
+    def __init__(
+        self, mapping: StreamMapping, runtime: LambdaRuntime, consumers: Callable[[str], int]
+    ) -> None:
         self._mapping = mapping
         self._runtime = runtime
+        self._consumers = consumers
         self._stopped = threading.Event()
         self._patterns = [EventPattern.load(pattern) for pattern in mapping.filters]
         self._position = 0 if mapping.starting_position == "TRIM_HORIZON" else len(self._items())
@@ -201,9 +209,19 @@ class _StreamPoller:
         self._stopped.wait(RETRY_BACKOFF_SECONDS)
         return True
 
+    @property
+    def stream_arn(self) -> str:
+        return self._mapping.stream_arn
+
     def _advance(self, count: int) -> None:
         self._position += count
         self._attempts = 0
+        if self._position >= TRIM_AFTER_RECORDS and self._consumers(self.stream_arn) == 1:
+            # moto keeps every stream record (old and new item images) for the process's life;
+            # a long session (the e2e suite) ran the devstack out of memory. Records this sole
+            # consumer has delivered are dropped (in place: moto keeps appending to the list).
+            del self._items()[: self._position]
+            self._position = 0
 
     def _matches(self, record: dict[str, Any]) -> bool:
         return not self._patterns or any(p.matches_event(record) for p in self._patterns)  # type: ignore[arg-type]

@@ -10,10 +10,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
-from devstack.agent_hosts import Host, operator_session, start_agent, upload_bundle
+from devstack.agent_hosts import (
+    Host,
+    host_session_arn,
+    operator_session,
+    start_agent,
+    stop_agents,
+    upload_bundle,
+)
 from rollwright.agent_protocol import S3Revision
 from tests.agent.revisions import write_bundle
 
@@ -22,6 +31,7 @@ __all__ = [
     "HOOK_SCRIPT",
     "Host",
     "operator_session",
+    "registered_fleet",
     "start_agent",
     "start_agent_process",
     "upload_revision",
@@ -77,3 +87,30 @@ def start_agent_process(devstack, host: Host) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@contextmanager
+def registered_fleet(
+    devstack, root: Path, names: Sequence[str]
+) -> Iterator[tuple[str, dict[str, Host]]]:
+    """On-premises instances named ``<name>-<suffix>``, registered, tagged ``fleet=<suffix>`` and
+    each with a running agent; deregistered (agents stopped) afterwards."""
+    suffix = uuid.uuid4().hex[:6]
+    codedeploy = devstack.codedeploy_client()
+    hosts = {name: Host(host_id=f"{name}-{suffix}", root=root / name) for name in names}
+    for host in hosts.values():
+        codedeploy.register_on_premises_instance(
+            instanceName=host.host_id, iamSessionArn=host_session_arn(devstack, host.host_id)
+        )
+    codedeploy.add_tags_to_on_premises_instances(
+        tags=[{"Key": "fleet", "Value": suffix}],
+        instanceNames=[host.host_id for host in hosts.values()],
+    )
+    for host in hosts.values():
+        start_agent(devstack, host)
+    try:
+        yield suffix, hosts
+    finally:
+        stop_agents(hosts.values())
+        for host in hosts.values():
+            codedeploy.deregister_on_premises_instance(instanceName=host.host_id)

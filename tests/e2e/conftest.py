@@ -23,9 +23,13 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevstackState]:
-    """A running devstack with the Rollwright stack deployed; its state as state.json holds it."""
+    """A running devstack with the Rollwright stack deployed; its state as state.json holds it.
+
+    One per test module: the devstack's memory grows with every deployment it runs (moto keeps
+    what it is given: executions, messages, log events), and one devstack for the whole suite ran
+    the machine out of memory. A fresh one takes a few seconds."""
     if not (CDK_OUT / "manifest.json").exists():
         subprocess.run([sys.executable, "app.py"], cwd=REPOSITORY_ROOT, check=True, timeout=600)
     state_dir = tmp_path_factory.mktemp("devstack")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.agent_hosts import HOOKS, Host, start_agent, upload_revision
+from tests.e2e.agent_hosts import HOOKS, Host, registered_fleet, upload_revision
 
 ROLE = "arn:aws:iam::123456789012:role/codedeploy"
 
@@ -17,30 +17,8 @@ ROLE = "arn:aws:iam::123456789012:role/codedeploy"
 @pytest.fixture
 def fleet(devstack, tmp_path) -> Iterator[tuple[str, dict[str, Host]]]:
     """Three on-premises instances with running agents, tagged ``fleet=<suffix>``."""
-    suffix = uuid.uuid4().hex[:6]
-    codedeploy = devstack.codedeploy_client()
-    role_name = devstack.stack_outputs["HostRoleArn"].rsplit("/", 1)[-1]
-    hosts = {
-        name: Host(host_id=f"{name}-{suffix}", root=tmp_path / name)
-        for name in ("host-a", "host-b", "host-c")
-    }
-    for host in hosts.values():
-        codedeploy.register_on_premises_instance(
-            instanceName=host.host_id,
-            iamSessionArn=f"arn:aws:sts::{devstack.account_id}:assumed-role/{role_name}/"
-            f"{host.host_id}",
-        )
-    codedeploy.add_tags_to_on_premises_instances(
-        tags=[{"Key": "fleet", "Value": suffix}],
-        instanceNames=[host.host_id for host in hosts.values()],
-    )
-    for host in hosts.values():
-        start_agent(devstack, host)
-    yield suffix, hosts
-    for host in hosts.values():
-        host.stop()
-    for host in hosts.values():
-        codedeploy.deregister_on_premises_instance(instanceName=host.host_id)
+    with registered_fleet(devstack, tmp_path, ("host-a", "host-b", "host-c")) as fleet:
+        yield fleet
 
 
 def _group(codedeploy: Any, application: str, name: str, fleet_tag: str) -> None:

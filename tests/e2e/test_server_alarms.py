@@ -6,15 +6,13 @@ ValidateService waits while the host has a hold file."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from devstack.agent_hosts import host_session_arn
-from tests.e2e.agent_hosts import Host, start_agent
+from tests.e2e.agent_hosts import Host, registered_fleet
 from tests.e2e.test_deployments_api import ROLE
 from tests.e2e.test_server_rollback import (
     TIMEOUT,
@@ -30,27 +28,9 @@ from tests.e2e.test_server_rollback import (
 @pytest.fixture
 def fleet4(devstack, tmp_path) -> Iterator[tuple[str, dict[str, Host]]]:
     """Four on-premises instances with running agents, tagged ``fleet=<suffix>``."""
-    suffix = uuid.uuid4().hex[:6]
-    codedeploy = devstack.codedeploy_client()
-    hosts = {
-        name: Host(host_id=f"{name}-{suffix}", root=tmp_path / name)
-        for name in ("host-a", "host-b", "host-c", "host-d")
-    }
-    for host in hosts.values():
-        codedeploy.register_on_premises_instance(
-            instanceName=host.host_id, iamSessionArn=host_session_arn(devstack, host.host_id)
-        )
-    codedeploy.add_tags_to_on_premises_instances(
-        tags=[{"Key": "fleet", "Value": suffix}],
-        instanceNames=[host.host_id for host in hosts.values()],
-    )
-    for host in hosts.values():
-        start_agent(devstack, host)
-    yield suffix, hosts
-    for host in hosts.values():
-        host.stop()
-    for host in hosts.values():
-        codedeploy.deregister_on_premises_instance(instanceName=host.host_id)
+    names = ("host-a", "host-b", "host-c", "host-d")
+    with registered_fleet(devstack, tmp_path, names) as fleet:
+        yield fleet
 
 
 def _alarmed_group(devstack, suffix: str) -> tuple[Any, Any, str, str]:

@@ -3,15 +3,14 @@ on the devstack with real agents (helpers of ``test_server_rollout``)."""
 
 from __future__ import annotations
 
-import io
 import time
 import uuid
-import zipfile
 
 import pytest
 
+from devstack.agent_hosts import upload_bundle
 from functions.adapters.rollout_records import RolloutRecords
-from rollwright.agent_protocol import BundleType, S3Revision
+from rollwright.agent_protocol import S3Revision
 from rollwright.deployment_plan import DeploymentSettings, plan_deployment
 from rollwright.target_selection import DeploymentTarget, TargetKind
 from tests.agent.revisions import write_bundle
@@ -45,24 +44,7 @@ def holding_revision(devstack, tmp_path_factory) -> S3Revision:
         hooks={event: [f"scripts/{event}.sh"] for event in HOOKS},
         scripts={f"{event}.sh": HOLDING_HOOK for event in HOOKS},
     )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for path in sorted(bundle.rglob("*")):
-            if path.is_file():
-                info = zipfile.ZipInfo(str(path.relative_to(bundle)))
-                info.external_attr = (path.stat().st_mode & 0o777) << 16
-                archive.writestr(info, path.read_bytes())
-    bucket = devstack.stack_outputs["ArtifactsBucketName"]
-    put = devstack.aws_client("s3").put_object(
-        Bucket=bucket, Key="e2e/holding.zip", Body=buffer.getvalue()
-    )
-    return S3Revision(
-        bucket=bucket,
-        key="e2e/holding.zip",
-        bundle_type=BundleType.ZIP,
-        version=put.get("VersionId"),
-        etag=put["ETag"].strip('"'),
-    )
+    return upload_bundle(devstack, bundle, "e2e/holding.zip")
 
 
 def _write(devstack, revision, hosts, *, application, group_name, group_id) -> str:
