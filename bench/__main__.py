@@ -12,8 +12,10 @@ from pathlib import Path
 
 from bench import (
     agent_footprint,
+    alarm_stop,
     api_latency,
     deployment_groups_latency,
+    ecs_deployment,
     inplace_deployment,
     lambda_deployment,
     revisions_latency,
@@ -32,6 +34,8 @@ SCENARIOS: dict[str, Callable[[BenchContext], ScenarioResult]] = {
     "deployment_groups_latency": deployment_groups_latency.run,
     "inplace_deployment": inplace_deployment.run,
     "lambda_deployment": lambda_deployment.run,
+    "ecs_deployment": ecs_deployment.run,
+    "alarm_stop": alarm_stop.run,
 }
 
 

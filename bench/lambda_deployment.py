@@ -101,7 +101,15 @@ def _prepare(devstack: DevstackState) -> None:
     )
 
 
-def _deploy(devstack: DevstackState, config: str, hooks: dict[str, str]) -> str:
+def _deploy(
+    devstack: DevstackState,
+    config: str,
+    hooks: dict[str, str],
+    *,
+    group: str = GROUP,
+    description: str = "",
+) -> str:
+    """Start a deployment; a ``description`` makes an otherwise identical request a new one."""
     lambda_client = devstack.aws_client("lambda")
     current = lambda_client.get_alias(FunctionName=FUNCTION, Name=ALIAS)["FunctionVersion"]
     content = json.dumps(
@@ -126,8 +134,9 @@ def _deploy(devstack: DevstackState, config: str, hooks: dict[str, str]) -> str:
     return str(
         devstack.codedeploy_client().create_deployment(
             applicationName=APPLICATION,
-            deploymentGroupName=GROUP,
+            deploymentGroupName=group,
             deploymentConfigName=config,
+            **({"description": description} if description else {}),
             revision={
                 "revisionType": "AppSpecContent",
                 "appSpecContent": {

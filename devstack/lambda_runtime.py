@@ -115,8 +115,10 @@ class LambdaRuntime:
         moto_function, invoked_arn = self._resolve(function, qualifier, region)
         spec = self._spec(moto_function)
         request_id = str(uuid.uuid4())
-        started = time.monotonic()
         with self._worker(spec, moto_function, region) as worker:
+            # The duration Lambda reports (and bills): the invocation's, not the time it queued
+            # for a free worker (Lambda would have started another environment).
+            started = time.monotonic()
             outcome = worker.invoke(
                 {
                     "request_id": request_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -10,6 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,17 +43,40 @@ class DevstackError(Exception):
     """The devstack could not be started or reached."""
 
 
+@dataclass(frozen=True)
+class SpawnedGateway:
+    """A gateway process started (importing moto takes seconds) and not yet used."""
+
+    state_dir: Path
+    port: int
+    process: subprocess.Popen[bytes]
+
+
+def spawn(state_dir: Path, port: int = DEFAULT_PORT) -> SpawnedGateway:
+    """Start a gateway process without waiting for it: `start(..., spawned=...)` uses it later.
+
+    The e2e suite spawns the next module's devstack while the current module's tests run.
+    """
+    state_dir = state_dir.resolve()
+    state_dir.mkdir(parents=True, exist_ok=True)
+    return SpawnedGateway(state_dir, port, _spawn_gateway(state_dir, port))
+
+
 def start(
     state_dir: Path,
     port: int = DEFAULT_PORT,
     template_dir: Path | None = REPOSITORY_ROOT / "cdk.out",
     *,
     stack_name: str = STACK_NAME,
+    spawned: SpawnedGateway | None = None,
 ) -> DevstackState:
     """Start a devstack (or return the healthy one already there) and write its state.json.
 
-    `template_dir=None` starts the gateway without deploying a stack.
+    `template_dir=None` starts the gateway without deploying a stack. With `spawned`, its gateway
+    (and its state directory and port) is used instead of a new one.
     """
+    if spawned is not None:
+        state_dir, port = spawned.state_dir, spawned.port
     state_dir = state_dir.resolve()
     state_dir.mkdir(parents=True, exist_ok=True)
     existing = read_state(state_dir)
@@ -63,9 +88,12 @@ def start(
             "`make synth`)"
         )
     endpoint = f"http://{LISTEN_HOST}:{port}"
-    if is_healthy(endpoint):
-        raise DevstackError(f"another devstack already listens on {endpoint}")
-    process = _spawn_gateway(state_dir, port)
+    if spawned is None:
+        if is_healthy(endpoint):
+            raise DevstackError(f"another devstack already listens on {endpoint}")
+        process = _spawn_gateway(state_dir, port)
+    else:
+        process = spawned.process
     try:
         _wait_until_healthy(endpoint, process)
         deployed = _deploy(endpoint, template_dir, stack_name) if template_dir else {}
@@ -94,11 +122,21 @@ def start(
     return state
 
 
-def stop(state_dir: Path) -> bool:
-    """Stop the gateway and every process it started; False when nothing was running."""
+def stop(state_dir: Path, *, wait: bool = True) -> bool:
+    """Stop the gateway and every process it started; False when nothing was running.
+
+    `wait=False` only asks (SIGTERM) and returns: the files stay, so a later `stop` of the same
+    directory waits for the processes (and kills what is left).
+    """
     state_dir = state_dir.resolve()
     pid_file = state_dir / PID_FILE_NAME
     pid = int(pid_file.read_text()) if pid_file.exists() else None
+    if not wait:
+        if pid is None or not process_alive(pid):
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGTERM)
+        return True
     stopped = pid is not None and _stop_process_group(pid)
     pid_file.unlink(missing_ok=True)
     state_file(state_dir).unlink(missing_ok=True)

@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from moto.autoscaling.models import autoscaling_backends
 from moto.awslambda.models import lambda_backends
 from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.awslambda_simple.models import lambda_simple_backends
@@ -28,6 +29,7 @@ from moto.stepfunctions import models as stepfunctions_models
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from moto.sts.models import sts_backends
 
+from devstack.moto_model_tracking import stop_tracking_model_instances
 from devstack.settings import ACCOUNT_ID
 
 LambdaTargetDelivery = Callable[[str, dict[str, Any]], None]
@@ -35,7 +37,9 @@ _LAMBDA_TARGET_MARKER = "_devstack_lambda_targets"
 
 
 def configure_moto() -> None:
-    """Real ASL execution for Step Functions; no Docker for Lambda (the gateway runs functions)."""
+    """Real ASL execution for Step Functions; no Docker for Lambda (the gateway runs functions);
+    moto's models not kept after the backends drop them (``moto_model_tracking``)."""
+    stop_tracking_model_instances()
 
     # The same code path as POST /moto-api/config.
     moto_api_backend.set_config(
@@ -85,9 +89,28 @@ def dynamodb_table_by_stream_arn(stream_arn: str) -> Any | None:
     )
 
 
+def dynamodb_table_sizes() -> dict[str, dict[str, int]]:
+    """Per table moto holds: its items and the stream records it keeps."""
+    sizes = {}
+    for account_id in list(dynamodb_backends.keys()):
+        for region in list(dynamodb_backends[account_id].keys()):
+            for name, table in list(dynamodb_backends[account_id][region].tables.items()):
+                shard = table.stream_shard
+                sizes[name] = {
+                    "items": sum(1 for _ in table.all_items()),
+                    "stream_records": len(shard.items) if shard is not None else 0,
+                }
+    return sizes
+
+
 def cloudwatch_alarms(account_id: str, region: str) -> dict[str, Any]:
 
     return dict(cloudwatch_backends[account_id][region].alarms)
+
+
+def autoscaling_backend(account_id: str, region: str) -> Any:
+
+    return autoscaling_backends[account_id][region]
 
 
 def events_backend(account_id: str, region: str) -> Any:

@@ -15,29 +15,40 @@ import time
 import uuid
 from datetime import UTC, datetime
 from functools import cache
+from typing import Any
 
 import boto3
 
 from functions.adapters.application_records import DynamoApplicationStore
 from functions.adapters.application_tag_records import DynamoApplicationTagStore
 from functions.adapters.appspec_objects import S3AppSpecObjects
+from functions.adapters.auto_scaling_hooks import (
+    AutoScalingLifecycleActions,
+    AutoScalingLifecycleHooks,
+)
 from functions.adapters.deployment_config_records import DynamoDeploymentConfigStore
 from functions.adapters.deployment_group_records import DynamoDeploymentGroupStore
 from functions.adapters.deployment_store import DynamoDeploymentStore
 from functions.adapters.fleet_instances import Ec2Fleet
 from functions.adapters.lambda_aliases import LambdaAliases, LambdaHookInvoker
 from functions.adapters.lambda_deployment_records import DynamoLambdaDeployments
+from functions.adapters.lifecycle_action_records import DynamoHeldActions
 from functions.adapters.on_premises_instance_records import DynamoOnPremisesInstanceStore
 from functions.adapters.revision_records import DynamoRevisionStore
 from functions.adapters.task_tokens import TaskTokens
 from functions.adapters.workflow_starts import StepFunctionsWorkflows
 from functions.api.deployment_stops import deployment_stops
+from functions.ecs_composition import ecs_deployments
 from rollwright.account_region import AccountRegion
-from rollwright.applications import Applications
+from rollwright.alarm_watch import AlarmReader
+from rollwright.applications import Applications, ComputePlatform
+from rollwright.auto_scaling_deployments import GroupLaunchDeployments
+from rollwright.auto_scaling_launches import AutoScalingLaunches
 from rollwright.deployment_configs import DeploymentConfigs
 from rollwright.deployment_groups import DeploymentGroups
 from rollwright.deployment_plan import HostLimits
 from rollwright.deployment_requests import new_deployment_id
+from rollwright.deployment_rollbacks import DeploymentRollbacks
 from rollwright.deployments import Deployments
 from rollwright.lambda_deployments import LambdaDeployments
 from rollwright.lambda_rollout import LambdaRollout
@@ -70,9 +81,14 @@ def wait_scale_from_environment() -> float:
 
 
 def lambda_rollout(
-    groups: DeploymentGroups, revisions: ApplicationRevisions, *, runner_function: str = ""
+    groups: DeploymentGroups,
+    revisions: ApplicationRevisions,
+    *,
+    runner_function: str = "",
+    alarms: AlarmReader | None = None,
 ) -> LambdaRollout:
-    """The Lambda workflow's steps on the state table, Lambda and Step Functions."""
+    """The Lambda workflow's steps on the state table, Lambda and Step Functions; ``alarms``:
+    CloudWatch, for the workflow's alarm polling (the other callers never poll)."""
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
     lambda_client = boto3.client("lambda")
     return LambdaRollout(
@@ -83,6 +99,7 @@ def lambda_rollout(
         groups=groups,
         revisions=revisions,
         clock=time.time,
+        alarms=alarms,
     )
 
 
@@ -91,6 +108,7 @@ def codedeploy_services(
     *,
     server_state_machine_arn: str,
     lambda_state_machine_arn: str | None = None,
+    ecs_state_machine_arn: str | None = None,
 ) -> CodeDeployServices:
     dynamodb, table = boto3.client("dynamodb"), os.environ["TABLE_NAME"]
     account_region = AccountRegion.of_function(function_arn)
@@ -110,6 +128,7 @@ def codedeploy_services(
         applications,
         deployment_configs,
         new_id=lambda: str(uuid.uuid4()),
+        hooks=AutoScalingLifecycleHooks(boto3.client("autoscaling")),
     )
     revisions = ApplicationRevisions(
         DynamoRevisionStore(dynamodb, table), applications, clock=lambda: datetime.now(UTC)
@@ -123,6 +142,7 @@ def codedeploy_services(
         boto3.client("stepfunctions"),
         server_state_machine_arn=server_state_machine_arn,
         lambda_state_machine_arn=lambda_state_machine_arn,
+        ecs_state_machine_arn=ecs_state_machine_arn,
     )
     lambda_deployments = LambdaDeployments(
         DynamoLambdaDeployments(boto3.resource("dynamodb").Table(table)),
@@ -147,6 +167,15 @@ def codedeploy_services(
         account_region=account_region,
         host_limits=host_limits_from_environment(),
         lambda_deployments=lambda_deployments,
+        ecs_deployments=(
+            ecs := ecs_deployments(
+                deployment_groups,
+                revisions,
+                workflows=workflows,
+                account_region=account_region,
+                wait_scale=wait_scale_from_environment(),
+            )
+        ),
     )
     return CodeDeployServices(
         applications=applications,
@@ -158,5 +187,25 @@ def codedeploy_services(
         revisions=revisions,
         on_premises_instances=on_premises_instances,
         deployments=deployments,
-        deployment_stops=deployment_stops(traffic=lambda_deployments),
+        deployment_stops=deployment_stops(
+            {ComputePlatform.LAMBDA: lambda_deployments, ComputePlatform.ECS: ecs},
+            rollbacks=DeploymentRollbacks(deployments, deployment_groups),
+        ),
+    )
+
+
+def auto_scaling_launches(
+    function_arn: str, table: Any, *, server_state_machine_arn: str
+) -> AutoScalingLaunches:
+    """Launch deployments and lifecycle actions (the auto scaling function, the finish step)."""
+    services = codedeploy_services(function_arn, server_state_machine_arn=server_state_machine_arn)
+    return AutoScalingLaunches(
+        services.deployment_groups,
+        GroupLaunchDeployments(
+            services.deployments,
+            Ec2Fleet(boto3.client("ec2"), boto3.client("autoscaling")),
+            DynamoDeploymentStore(table),
+        ),
+        AutoScalingLifecycleActions(boto3.client("autoscaling")),
+        DynamoHeldActions(table),
     )

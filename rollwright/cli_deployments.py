@@ -13,6 +13,8 @@ fails or is stopped, 130 when interrupted. Each command returns its exit status.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 
 from rich.console import Console
 
+from rollwright.appspec import InvalidAppSpecError
 from rollwright.bundle_upload import (
     ARCHIVE_BUNDLE_TYPES,
     DEFAULT_KEY_PREFIX,
@@ -31,6 +34,7 @@ from rollwright.cli_errors import CliError
 from rollwright.cli_stack import AGENT_LOG_GROUP_OUTPUT, ARTIFACTS_BUCKET_OUTPUT, StackConnection
 from rollwright.deployment_watch import EXIT_INTERRUPTED, fetch_snapshot, watch
 from rollwright.hook_logs import HookLogReader, deployment_streams, format_line, of_event
+from rollwright.lambda_appspec import parse_lambda_appspec
 from rollwright.progress_view import ENDED_STATUSES, DeploymentSnapshot, render
 from rollwright.revision_locations import BundleType
 
@@ -173,11 +177,14 @@ def rollback_command(stack: StackConnection, args: argparse.Namespace, console: 
     )["deploymentGroupInfo"]
     last_good = group.get("lastSuccessfulDeployment")
     previous = None
-    if last_good is not None and _last_attempt_succeeded(group):
-        previous = codedeploy.get_deployment(deploymentId=last_good["deploymentId"])[
-            "deploymentInfo"
-        ].get("previousRevision")
-    revision, reason = rollback_revision(group, previous)
+    if group.get("computePlatform") == "Lambda":
+        revision, reason = lambda_rollback_revision(group, _last_good_revision(codedeploy, group))
+    else:
+        if last_good is not None and _last_attempt_succeeded(group):
+            previous = codedeploy.get_deployment(deploymentId=last_good["deploymentId"])[
+                "deploymentInfo"
+            ].get("previousRevision")
+        revision, reason = rollback_revision(group, previous)
     console.print(reason, markup=False, highlight=False, soft_wrap=True)
     deployment_id = codedeploy.create_deployment(
         applicationName=args.application,
@@ -197,6 +204,84 @@ def _last_attempt_succeeded(group: dict[str, Any]) -> bool:
         attempted is not None
         and good is not None
         and attempted["deploymentId"] == good["deploymentId"]
+    )
+
+
+def _last_good_revision(codedeploy: Any, group: dict[str, Any]) -> dict[str, Any] | None:
+    last_good = group.get("lastSuccessfulDeployment")
+    if last_good is None or not _last_attempt_succeeded(group):
+        return None
+    info = codedeploy.get_deployment(deploymentId=last_good["deploymentId"])["deploymentInfo"]
+    revision: dict[str, Any] | None = info.get("revision")
+    return revision
+
+
+def lambda_rollback_revision(
+    group: dict[str, Any], last_good_revision: dict[str, Any] | None
+) -> tuple[dict[str, Any], str]:
+    """What a manual rollback of a Lambda group deploys: the last successful deployment's AppSpec
+    with its versions swapped (traffic shifted back from its TargetVersion to its CurrentVersion,
+    with the same hooks). After a deployment that failed or was stopped there is nothing to do:
+    its end put all traffic back on its original version, which is a Lambda deployment's
+    rollback."""
+    attempted = group.get("lastAttemptedDeployment")
+    if attempted is not None and attempted.get("status") in ACTIVE_STATUSES:
+        raise CliError(
+            f"deployment {attempted['deploymentId']} is still {attempted['status']}: stop it "
+            f"first (rollwright stop {attempted['deploymentId']}); its traffic then goes back"
+        )
+    if attempted is None or group.get("lastSuccessfulDeployment") is None:
+        raise CliError("the deployment group has no successful deployment to roll back")
+    if not _last_attempt_succeeded(group):
+        raise CliError(
+            f"the last deployment {attempted['deploymentId']} ended {attempted['status']}: a "
+            "Lambda deployment puts all traffic back on its original version when it ends so "
+            "(that is its rollback), so the alias already serves the last good version; "
+            "nothing to roll back"
+        )
+    member = "appSpecContent" if last_good_revision is not None else ""
+    if last_good_revision is not None and "string" in last_good_revision:
+        member = "string"
+    content = ((last_good_revision or {}).get(member) or {}).get("content")
+    if content is None:
+        raise CliError(
+            f"the AppSpec of {attempted['deploymentId']} is not inline (an S3 object): deploy "
+            "one with its CurrentVersion and TargetVersion swapped to roll it back"
+        )
+    try:
+        spec = parse_lambda_appspec(content)
+    except InvalidAppSpecError as error:
+        message = f"the AppSpec of {attempted['deploymentId']} cannot be read: {error}"
+        raise CliError(message) from None
+    swapped = json.dumps(
+        {
+            "version": 0.0,
+            "Resources": [
+                {
+                    spec.function_name: {
+                        "Type": "AWS::Lambda::Function",
+                        "Properties": {
+                            "Name": spec.function_name,
+                            "Alias": spec.alias,
+                            "CurrentVersion": spec.target_version,
+                            "TargetVersion": spec.current_version,
+                        },
+                    }
+                }
+            ],
+            "Hooks": [{hook.value: function} for hook, function in spec.hooks.items()],
+        }
+    )
+    revision = {
+        "revisionType": "AppSpecContent",
+        "appSpecContent": {
+            "content": swapped,
+            "sha256": hashlib.sha256(swapped.encode()).hexdigest(),
+        },
+    }
+    return revision, (
+        f"shifting {spec.function_name}:{spec.alias} back from version {spec.target_version} "
+        f"to version {spec.current_version}, the one before {attempted['deploymentId']}"
     )
 
 

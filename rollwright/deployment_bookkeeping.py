@@ -15,6 +15,7 @@ from rollwright.agent_protocol import GitHubRevision, Revision
 from rollwright.deployment_group_history import LastDeployment
 from rollwright.errors import CodeDeployError
 from rollwright.revision_locations import BundleType, GitHubLocation, RevisionLocation, S3Location
+from rollwright.rollback import AUTO_SCALING_CREATOR
 from rollwright.rollout_store import DeploymentRecord
 
 
@@ -67,7 +68,9 @@ def record_finished(
     )
     problems: list[str] = []
     try:
-        groups.record_deployment(settings.deployment_group_id, last, location)
+        # A launch deployment is not part of the group's history (``auto_scaling_launches``).
+        if settings.creator != AUTO_SCALING_CREATOR:
+            groups.record_deployment(settings.deployment_group_id, last, location)
     except CodeDeployError as error:
         problems.append(f"{error.name}: {error.message}")
     try:

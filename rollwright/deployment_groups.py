@@ -17,6 +17,14 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from rollwright.applications import Application, Applications, ComputePlatform, Tag
+from rollwright.auto_scaling_hooks import (
+    HookPlan,
+    InstalledHooks,
+    LifecycleHooks,
+    install_all,
+    plan_hooks,
+    remove_all,
+)
 from rollwright.deployment_configs import DeploymentConfigs, valid_deployment_config_name
 from rollwright.deployment_group_history import DeploymentGroupHistory, LastDeployment
 from rollwright.deployment_group_rules import BLUE_GREEN_WITH_TRAFFIC_CONTROL, valid_settings
@@ -60,6 +68,8 @@ class DeploymentGroup:
     settings: DeploymentGroupSettings
     tags: tuple[Tag, ...] = ()
     history: DeploymentGroupHistory = field(default_factory=DeploymentGroupHistory)
+    # The Auto Scaling lifecycle hooks installed for the group (``auto_scaling_hooks``).
+    auto_scaling_hooks: tuple[InstalledHooks, ...] = ()
     # Bumped by the store on every write; writes are conditional on the version they read.
     version: int = 0
 
@@ -206,7 +216,10 @@ class DeploymentGroups:
         *,
         new_id: Callable[[], str],
         page_size: int = LIST_PAGE_SIZE,
+        hooks: LifecycleHooks | None = None,
     ) -> None:
+        # Without ``hooks`` (tests of other behaviours), Auto Scaling groups get no hooks.
+        self._hooks = hooks
         self._store = store
         self._applications = applications
         self._configs = configs
@@ -233,7 +246,14 @@ class DeploymentGroups:
             settings=self._checked(platform, settings),
             tags=tuple(tags),
         )
-        self._store.add(group, limit=DEPLOYMENT_GROUP_LIMIT)
+        plan = self._hook_plan((), group)
+        group = replace(group, auto_scaling_hooks=plan.kept)
+        undo = self._install(plan, group)
+        try:
+            self._store.add(group, limit=DEPLOYMENT_GROUP_LIMIT)
+        except Exception:
+            undo()
+            raise
         return group
 
     def get(self, application_name: str, name: str) -> DeploymentGroup:
@@ -265,32 +285,50 @@ class DeploymentGroups:
         name: str,
         new_name: str | None,
         changes: DeploymentGroupChanges,
-    ) -> None:
+    ) -> list[InstalledHooks]:
+        """Update the group; the Auto Scaling hooks it no longer needs are removed after the
+        write, and the ones that could not be are answered (``hooksNotCleanedUp``)."""
         application = self._applications.get(application_name)
-
-        def updated(group: DeploymentGroup) -> DeploymentGroup:
+        for _ in range(WRITE_ATTEMPTS):
+            group = self._existing(application, name)
             settings = self._checked(group.compute_platform, changes.applied_to(group.settings))
-            return replace(group, name=new_name or group.name, settings=settings)
+            updated = replace(group, name=new_name or group.name, settings=settings)
+            plan = self._hook_plan(group.auto_scaling_hooks, updated)
+            updated = replace(updated, auto_scaling_hooks=plan.kept)
+            undo = self._install(plan, group)
+            try:
+                self._store.replace(group, updated)
+            except DeploymentGroupChanged:
+                undo()
+                continue
+            except Exception:
+                undo()
+                raise
+            return self._remove(plan.remove)
+        raise _lost_races()
 
-        self._rewrite(application, name, updated)
-
-    def delete(self, application_name: str, name: str) -> None:
+    def delete(self, application_name: str, name: str) -> list[InstalledHooks]:
         """Deleting a group (or an application) that does not exist succeeds: the model's error
-        list for DeleteDeploymentGroup has neither DoesNotExist exception."""
+        list for DeleteDeploymentGroup has neither DoesNotExist exception. Answers the group's
+        Auto Scaling hooks that could not be removed (``hooksNotCleanedUp``)."""
         try:
             application = self._applications.get(application_name)
         except ApplicationDoesNotExistException:
-            return
+            return []
         for _ in range(WRITE_ATTEMPTS):
             group = self._store.find(application.application_id, name)
             if group is None:
-                return
+                return []
             try:
                 self._store.remove(group)
-                return
             except DeploymentGroupChanged:
                 continue
+            return self._remove(group.auto_scaling_hooks)
         raise _lost_races()
+
+    def by_id(self, deployment_group_id: str) -> DeploymentGroup | None:
+        """The group with this id, if it still exists (Auto Scaling events name groups by id)."""
+        return self._store.find_by_id(deployment_group_id)
 
     def delete_all_of_application(self, application_name: str) -> None:
         """Delete every group of the application, before the application itself is deleted.
@@ -361,6 +399,21 @@ class DeploymentGroups:
             except DeploymentGroupChanged:
                 continue
         raise _lost_races()
+
+    def _hook_plan(self, current: tuple[InstalledHooks, ...], group: DeploymentGroup) -> HookPlan:
+        if self._hooks is None:
+            return HookPlan(current, (), ())
+        return plan_hooks(
+            current, group.settings, deployment_group_name=group.name, new_id=self._new_id
+        )
+
+    def _install(self, plan: HookPlan, group: DeploymentGroup) -> Callable[[], None]:
+        if self._hooks is None:
+            return lambda: None
+        return install_all(self._hooks, plan, deployment_group_id=group.deployment_group_id)
+
+    def _remove(self, removed: Sequence[InstalledHooks]) -> list[InstalledHooks]:
+        return [] if self._hooks is None else remove_all(self._hooks, removed)
 
     def _checked(
         self, platform: ComputePlatform, settings: DeploymentGroupSettings

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from rollwright.agent_protocol import FileExistsBehavior
 from rollwright.applications import ComputePlatform
+from rollwright.blue_green import InstanceLabel
 from rollwright.deployment_group_settings import (
     AlarmConfiguration,
     AutoRollbackConfiguration,
@@ -68,13 +69,15 @@ class NewDeployment:
     idempotency window answers the deployment it created. ``ended`` is set when the deployment
     can never begin (no instances, invalid health constraints): it is written already Failed,
     with no active-deployment claim and no workflow. Otherwise the deployment claims its group's
-    single active slot in the same transaction.
+    single active slot in the same transaction, unless ``claims_group`` is False: an Auto
+    Scaling launch deployment runs beside the group's active deployment (``auto_scaling_launches``).
     """
 
     plan: DeploymentPlan
     choices: DeploymentChoices
     request_key: str
     ended: DeploymentError | None = None
+    claims_group: bool = True
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ class StoredTarget:
     status: InstanceStatus
     last_updated_at: datetime
     lifecycle_events: tuple[InstanceLifecycleEvent, ...]
+    instance_label: InstanceLabel | None = None  # Blue/Green in a blue/green deployment only
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from rollwright.agent_protocol import (
     Revision,
     S3Revision,
 )
+from rollwright.blue_green_targets import TargetInstances
 from rollwright.deployment_group_settings import (
     AlarmConfiguration,
     AutoRollbackConfiguration,
@@ -65,7 +66,11 @@ class CreateDeploymentRequest:
     update_outdated_instances_only: bool = False
     auto_rollback_configuration: AutoRollbackConfiguration | None = None
     override_alarm_configuration: AlarmConfiguration | None = None
-    target_instances_given: bool = False
+    target_instances: TargetInstances | None = None  # the green instances of an EC2 blue/green
+
+    @property
+    def target_instances_given(self) -> bool:
+        return self.target_instances is not None
 
 
 class DeploymentStore(Protocol):

@@ -10,10 +10,18 @@ by their instance health), of the last good revision with the last good deployme
 ``fileExistsBehavior``, and the two are linked through ``rollbackInfo``. The step is retried
 by Step Functions: the rollback's request key is derived from the rolled-back deployment, and the
 ``rollbackInfo`` of the latter is written once, so a retry creates nothing twice.
+
+A Lambda (or ECS) deployment is rolled back by shifting its traffic back to the original version,
+which its end always does (``lambda_traffic.ending``): no rollback deployment is created. When its
+configuration (or StopDeployment's ``autoRollbackEnabled``) asks for a rollback of that ending,
+its ``rollbackInfo.rollbackMessage`` says that the traffic shift back was the rollback
+(docs/decisions-lambda-alarms.md). The Lambda workflow's finish calls ``after_end``, and so does
+StopDeployment's service after a Lambda deployment is stopped from outside (request or alarm).
 """
 
 from __future__ import annotations
 
+from rollwright.applications import ComputePlatform
 from rollwright.deployment_groups import DeploymentGroups
 from rollwright.deployment_records import RollbackInfo, StoredDeployment
 from rollwright.deployment_requests import CreateDeploymentRequest
@@ -25,10 +33,19 @@ from rollwright.rollback import (
     NoRollback,
     NoRollbackReason,
     decide_rollback,
+    rollback_refusal,
 )
 
 # errorInformation codes of a stopped deployment (MANUAL_STOP: StopDeployment).
 ALARM_STOP_CODE = "ALARM_ACTIVE"
+
+# Blue/green traffic deployments: their rollback is the traffic shifted back (reference §6).
+TRAFFIC_PLATFORMS = frozenset({ComputePlatform.LAMBDA, ComputePlatform.ECS})
+TRAFFIC_ROLLBACK_MESSAGE = (
+    "Rolled back: all traffic is back on the original version (Lambda: the AppSpec's "
+    "CurrentVersion; ECS: the original task set). A traffic deployment is rolled back by "
+    "shifting its traffic back; no rollback deployment is created."
+)
 
 # Reasons that leave a message on the deployment: rollback was asked for but cannot happen.
 _TOLD = frozenset({NoRollbackReason.NO_EARLIER_GOOD_REVISION})
@@ -54,8 +71,12 @@ class DeploymentRollbacks:
         self._deployments = deployments
         self._groups = groups
 
-    def after_end(self, deployment_id: str) -> RollbackInfo | None:
-        """Roll the ended deployment back if it must be; its ``rollbackInfo`` afterwards."""
+    def after_end(
+        self, deployment_id: str, *, stop_rollback: bool | None = None
+    ) -> RollbackInfo | None:
+        """Roll the ended deployment back if it must be; its ``rollbackInfo`` afterwards.
+        ``stop_rollback``: StopDeployment's ``autoRollbackEnabled`` when the caller is the stop
+        itself (else the one the deployment recorded)."""
         deployment = self._deployments.get(deployment_id)
         decided = deployment.rollback_info is not None and (
             deployment.rollback_info.rollback_deployment_id is not None
@@ -63,7 +84,10 @@ class DeploymentRollbacks:
         )
         if decided or ending_of(deployment) is None:
             return deployment.rollback_info  # a retried finish, or nothing to roll back
-        info = self._rollback(deployment)
+        if deployment.choices.compute_platform in TRAFFIC_PLATFORMS:
+            info = _traffic_rollback(deployment, stop_rollback)
+        else:
+            info = self._rollback(deployment)
         if info is None:
             return deployment.rollback_info
         self._deployments.record_rollback(deployment_id, info)
@@ -111,3 +135,18 @@ class DeploymentRollbacks:
                 )
             )
         return RollbackInfo(rollback_deployment_id=rollback_id, rollback_message=decision.message)
+
+
+def _traffic_rollback(
+    deployment: StoredDeployment, stop_rollback: bool | None
+) -> RollbackInfo | None:
+    """A Lambda deployment's rollback: its traffic already went back when it ended; say so when
+    a rollback was asked for."""
+    ending = ending_of(deployment)
+    assert ending is not None
+    refused = rollback_refusal(
+        ending,
+        deployment.choices.auto_rollback_configuration,
+        deployment.stop_rollback if stop_rollback is None else stop_rollback,
+    )
+    return None if refused is not None else RollbackInfo(rollback_message=TRAFFIC_ROLLBACK_MESSAGE)

@@ -11,13 +11,15 @@ that can never begin (no instances) is written already Failed and starts no work
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rollwright.account_region import AccountRegion
 from rollwright.alarm_watch import watched_alarms
 from rollwright.applications import Applications, ComputePlatform
+from rollwright.blue_green_deployments import blue_green_choices
 from rollwright.deployment_configs import DeploymentConfigs, valid_deployment_config_name
 from rollwright.deployment_group_history import LastDeployment
 from rollwright.deployment_group_settings import (
@@ -71,18 +73,26 @@ from rollwright.revision_locations import (
     fits_compute_platform,
 )
 from rollwright.revisions import ApplicationRevisions
-from rollwright.rollback import ROLLBACK_CREATOR
+from rollwright.rollback import AUTO_SCALING_CREATOR, ROLLBACK_CREATOR
 from rollwright.rollout import InstanceStatus
 from rollwright.target_selection import Ec2Instance, TargetKind, select_targets
 from rollwright.traffic_control import traffic_targets
 
 if TYPE_CHECKING:
+    from rollwright.ecs_deployments import EcsDeployments, EcsTarget
     from rollwright.lambda_deployments import LambdaDeployments, LambdaTarget
+
+    TrafficTargets = list[LambdaTarget] | list[EcsTarget]
 
 USER_CREATOR = "user"
 
 # Also used by the other deployment operations (StopDeployment).
-__all__ = ["Deployments", "deployment_does_not_exist", "valid_deployment_id"]
+__all__ = [
+    "AUTO_SCALING_CREATOR",
+    "Deployments",
+    "deployment_does_not_exist",
+    "valid_deployment_id",
+]
 
 
 class Deployments:
@@ -104,8 +114,10 @@ class Deployments:
         account_region: AccountRegion,
         host_limits: HostLimits | None = None,
         lambda_deployments: LambdaDeployments | None = None,
+        ecs_deployments: EcsDeployments | None = None,
     ) -> None:
         self.lambda_deployments = lambda_deployments
+        self.ecs_deployments = ecs_deployments
         self._account_region = account_region
         self._store = store
         self._applications = applications
@@ -122,15 +134,28 @@ class Deployments:
     # --- CreateDeployment --------------------------------------------------------------------
 
     def create(
-        self, request: CreateDeploymentRequest, *, key: str, rollback_of: str | None = None
+        self,
+        request: CreateDeploymentRequest,
+        *,
+        key: str,
+        rollback_of: str | None = None,
+        only_instances: Collection[str] | None = None,
+        creator: str | None = None,
     ) -> str:
         """Create and start the deployment; ``rollback_of`` names the deployment it rolls back
         (creator ``codeDeployRollback``; ``deployment_rollbacks``). ``key`` identifies the
-        request: a retry with the same key answers the deployment it created."""
+        request: a retry with the same key answers the deployment it created.
+        ``only_instances`` limits the targets to those instance ids and ``creator`` overrides
+        the creator (``auto_scaling_deployments``): an ``autoscaling`` launch deployment does not
+        take the group's active-deployment slot."""
         application = self._applications.get(request.application_name)
         group = self._groups.get(application.name, request.deployment_group_name)
         if group.compute_platform is ComputePlatform.LAMBDA and self.lambda_deployments:
             return self._create_lambda(request, group, key=key, rollback_of=rollback_of)
+        if group.compute_platform is ComputePlatform.ECS and self.ecs_deployments:
+            return self._create_lambda(
+                request, group, key=key, rollback_of=rollback_of, platform=self.ecs_deployments
+            )
         revision = self._checked_group_and_revision(group, request)
         config = self._configs.get(
             valid_deployment_config_name(
@@ -144,11 +169,15 @@ class Deployments:
                 f"The deployment configuration {config.name} is for the {config.compute_platform}"
                 " compute platform; this deployment group's is Server."
             )
+        if group.settings.deployment_style.deployment_type is DeploymentType.BLUE_GREEN:
+            raise self._blue_green_refusal(group, request)
         targets = select_targets(
             group.settings,
             ec2_instances=self._ec2_candidates(group.settings),
             on_premises_instances=self._on_premises_candidates(group.settings),
         )
+        if only_instances is not None:
+            targets = tuple(t for t in targets if t.instance_name in only_instances)
         known = self._store.instance_records(group.deployment_group_id)
         up_to_date_ended = None
         if request.update_outdated_instances_only:
@@ -172,7 +201,7 @@ class Deployments:
             minimum_healthy_hosts=config.definition.minimum_healthy_hosts,
             file_exists_behavior=request.file_exists_behavior,
             ignore_application_stop_failures=request.ignore_application_stop_failures,
-            creator=USER_CREATOR if rollback_of is None else ROLLBACK_CREATOR,
+            creator=creator or (USER_CREATOR if rollback_of is None else ROLLBACK_CREATOR),
             description=request.description,
             limits=self._limits,
             load_balancers=traffic_targets(
@@ -208,16 +237,21 @@ class Deployments:
             previous_revision=group.history.target_revision,
             rollback_triggering_deployment_id=rollback_of,
         )
-        created = self._store.create(NewDeployment(plan, choices, key, ended))
+        created = self._store.create(
+            NewDeployment(plan, choices, key, ended, claims_group=creator != AUTO_SCALING_CREATOR)
+        )
         if not created.new:
             return self._resumed(created.deployment_id, group)
         self._revisions.record_use(application.name, revision, group.name, now)
         status = DeploymentStatus.FAILED if ended else DeploymentStatus.CREATED
-        self._groups.record_deployment(
-            group.deployment_group_id,
-            LastDeployment(created.deployment_id, status, now, now if ended else None),
-            revision,
-        )
+        if creator != AUTO_SCALING_CREATOR:
+            # A launch deployment runs beside the group's deployments: it must not become the
+            # group's last attempted one, or that one's end would read as stale.
+            self._groups.record_deployment(
+                group.deployment_group_id,
+                LastDeployment(created.deployment_id, status, now, now if ended else None),
+                revision,
+            )
         if ended is None:
             self._start(created.deployment_id, group)
         return created.deployment_id
@@ -229,9 +263,12 @@ class Deployments:
         *,
         key: str,
         rollback_of: str | None,
+        platform: LambdaDeployments | EcsDeployments | None = None,
     ) -> str:
-        """A Lambda group's deployment (``lambda_deployments``), with the same bookkeeping."""
-        assert self.lambda_deployments is not None
+        """A Lambda group's deployment (``lambda_deployments``), with the same bookkeeping; an
+        ECS group's the same way (``platform``: ``ecs_deployments``)."""
+        traffic = platform or self.lambda_deployments
+        assert traffic is not None
         application = self._applications.get(request.application_name)
         config = self._configs.get(
             valid_deployment_config_name(
@@ -239,7 +276,7 @@ class Deployments:
             )
         )
         now = self._clock()
-        created = self.lambda_deployments.create(
+        created = traffic.create(
             request,
             application=application,
             group=group,
@@ -260,7 +297,7 @@ class Deployments:
                 revision,
             )
         if not created.ended and (created.new or self._is_created(created.deployment_id)):
-            self.lambda_deployments.start(created.deployment_id, group.deployment_group_id)
+            traffic.start(created.deployment_id, group.deployment_group_id)
         return created.deployment_id
 
     def _is_created(self, deployment_id: str) -> bool:
@@ -275,12 +312,8 @@ class Deployments:
                 f"Deployment group {group.name} is for the {group.compute_platform} compute "
                 "platform; Rollwright deploys only to Server (EC2/on-premises) groups so far."
             )
-        if group.settings.deployment_style.deployment_type is DeploymentType.BLUE_GREEN:
-            raise InvalidInputException(
-                f"Deployment group {group.name} is blue/green; Rollwright runs only in-place "
-                "Server deployments so far."
-            )
-        if request.target_instances_given:
+        blue_green = group.settings.deployment_style.deployment_type is DeploymentType.BLUE_GREEN
+        if request.target_instances_given and not blue_green:
             raise InvalidTargetInstancesException(
                 "targetInstances is only for blue/green deployments; "
                 f"deployment group {group.name} deploys in place."
@@ -296,6 +329,39 @@ class Deployments:
                 "group: use an S3 archive (tar, tgz or zip) or a GitHub commit."
             )
         return revision
+
+    def _blue_green_refusal(
+        self, group: DeploymentGroup, request: CreateDeploymentRequest
+    ) -> InvalidInputException:
+        """An EC2 blue/green deployment, checked in full (``blue_green_deployments``: its
+        ``targetInstances``, the green and blue instances, the Auto Scaling group to copy), then
+        refused: the Server workflow cannot run one yet, and a deployment created without a
+        workflow would hold its group for nothing. Nothing is written."""
+        settings = group.settings
+        choices = blue_green_choices(
+            settings,
+            deployment_group_name=group.name,
+            target_instances=request.target_instances,
+            blue_candidates=self._ec2_candidates(settings),
+            green_candidates=lambda green: self._fleet.ec2_instances(
+                replace(
+                    settings,
+                    ec2_tag_filters=green.tag_filters,
+                    ec2_tag_set=green.tag_set,
+                    auto_scaling_groups=green.auto_scaling_groups,
+                )
+            ),
+        )
+        green = (
+            f"a copy of Auto Scaling group {choices.copied_auto_scaling_group}"
+            if choices.copied_auto_scaling_group
+            else f"{len(choices.fleets.green)} replacement instance(s)"
+        )
+        return InvalidInputException(
+            f"Deployment group {group.name} is blue/green: the request is valid ({green}, "
+            f"{len(choices.fleets.blue)} original instance(s)), but Rollwright cannot run EC2 "
+            "blue/green deployments yet; no deployment was created."
+        )
 
     def _ec2_candidates(self, settings: DeploymentGroupSettings) -> list[Ec2Instance]:
         if not (settings.ec2_tag_filters or settings.ec2_tag_set or settings.auto_scaling_groups):
@@ -387,8 +453,12 @@ class Deployments:
 
     def targets_page(
         self, deployment_id: str, statuses: frozenset[InstanceStatus], next_token: str | None
-    ) -> tuple[list[StoredTarget] | list[LambdaTarget], str | None]:
+    ) -> tuple[list[StoredTarget] | TrafficTargets, str | None]:
         deployment = self._started(deployment_id)
+        if deployment.choices.compute_platform is ComputePlatform.ECS and self.ecs_deployments:
+            if next_token is not None:
+                raise invalid_next_token()
+            return self.ecs_deployments.targets(deployment, statuses), None
         if deployment.choices.compute_platform is ComputePlatform.LAMBDA and (
             self.lambda_deployments
         ):
@@ -403,10 +473,12 @@ class Deployments:
 
     def targets(
         self, deployment_id: str, target_ids: Sequence[str], *, must_have_started: bool = True
-    ) -> list[StoredTarget] | list[LambdaTarget]:
+    ) -> list[StoredTarget] | TrafficTargets:
         """The targets named (instance ids or on-premises instance names), in the order asked;
         DeploymentTargetDoesNotExistException for the first one that is not a target."""
         deployment = self._started(deployment_id, required=must_have_started)
+        if deployment.choices.compute_platform is ComputePlatform.ECS and self.ecs_deployments:
+            return self.ecs_deployments.named_targets(deployment, list(target_ids))
         if deployment.choices.compute_platform is ComputePlatform.LAMBDA and (
             self.lambda_deployments
         ):

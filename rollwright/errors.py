@@ -473,3 +473,14 @@ class LifecycleEventAlreadyCompletedException(CodeDeployError):
 
 class UnsupportedActionForDeploymentTypeException(CodeDeployError):
     name = "UnsupportedActionForDeploymentTypeException"
+
+
+# --- ContinueDeployment (botocore model shapes) ---------------------------------------------
+
+
+class DeploymentIsNotInReadyStateException(CodeDeployError):
+    name = "DeploymentIsNotInReadyStateException"
+
+
+class InvalidDeploymentWaitTypeException(CodeDeployError):
+    name = "InvalidDeploymentWaitTypeException"

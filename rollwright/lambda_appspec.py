@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TypeVar
 
 from rollwright.appspec import InvalidAppSpecError
 from rollwright.yaml_document import DocumentValue, load_document
@@ -29,12 +30,13 @@ from rollwright.yaml_document import DocumentValue, load_document
 LAMBDA_APPSPEC_SIZE_LIMIT_BYTES = 64 * 1024
 FUNCTION_TYPE = "AWS::Lambda::Function"
 # A function name, partial ARN (account:function:name) or full ARN, as Lambda's API takes it.
-_FUNCTION = re.compile(
+FUNCTION_NAME = re.compile(
     r"(?:arn:aws[a-zA-Z-]*:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d{1}:\d{12}:function:)?"
     r"[a-zA-Z0-9_-]{1,64}"
 )
 _ALIAS = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}")
 _VERSION = re.compile(r"[1-9][0-9]{0,9}")
+_Hook = TypeVar("_Hook", bound=StrEnum)
 
 
 class TrafficHook(StrEnum):
@@ -57,22 +59,22 @@ def parse_lambda_appspec(text: str | bytes) -> LambdaAppSpec:
     root = load_document(
         text, what="AppSpec", error=InvalidAppSpecError, size_limit=LAMBDA_APPSPEC_SIZE_LIMIT_BYTES
     )
-    version = _member(root, "version", required=True)
+    version = appspec_member(root, "version", required=True)
     assert version is not None
     if isinstance(version.value, bool) or str(version.value) not in {"0.0", "0"}:
         raise version.error(f"must be 0.0, got {version.value!r}")
-    resources = _member(root, "resources", required=True)
+    resources = appspec_member(root, "resources", required=True)
     assert resources is not None
     items = resources.items()
     if len(items) != 1:
         raise resources.error(f"must name exactly one Lambda function, got {len(items)}")
     spec = _function(items[0])
-    hooks_node = _member(root, "hooks", required=False)
+    hooks_node = appspec_member(root, "hooks", required=False)
     hooks = _hooks(hooks_node) if hooks_node is not None else {}
     return LambdaAppSpec(**spec, hooks=hooks)
 
 
-def _member(node: DocumentValue, key: str, *, required: bool) -> DocumentValue | None:
+def appspec_member(node: DocumentValue, key: str, *, required: bool) -> DocumentValue | None:
     """A member by CodeDeploy's case-insensitive key (``Resources`` or ``resources``)."""
     members = node.mapping()
     matches = [name for name in members if name.lower() == key.lower()]
@@ -91,16 +93,16 @@ def _function(item: DocumentValue) -> dict[str, str]:
         raise item.error("must be one resource name mapped to its definition")
     (logical_name,) = members
     resource = item.child(logical_name, members[logical_name])
-    kind = _member(resource, "type", required=True)
+    kind = appspec_member(resource, "type", required=True)
     assert kind is not None
     if kind.value != FUNCTION_TYPE:
         raise kind.error(f"must be {FUNCTION_TYPE}, got {kind.value!r}")
-    properties = _member(resource, "properties", required=True)
+    properties = appspec_member(resource, "properties", required=True)
     assert properties is not None
-    name = _text(properties, "name", _FUNCTION, "a Lambda function name or ARN")
-    alias = _text(properties, "alias", _ALIAS, "an alias name")
-    current = _text(properties, "currentversion", _VERSION, "a published version number")
-    target = _text(properties, "targetversion", _VERSION, "a published version number")
+    name = appspec_text(properties, "name", FUNCTION_NAME, "a Lambda function name or ARN")
+    alias = appspec_text(properties, "alias", _ALIAS, "an alias name")
+    current = appspec_text(properties, "currentversion", _VERSION, "a published version number")
+    target = appspec_text(properties, "targetversion", _VERSION, "a published version number")
     if current == target:
         raise properties.child("TargetVersion", target).error(
             f"must differ from CurrentVersion ({current})"
@@ -113,8 +115,8 @@ def _function(item: DocumentValue) -> dict[str, str]:
     }
 
 
-def _text(node: DocumentValue, key: str, pattern: re.Pattern[str], what: str) -> str:
-    member = _member(node, key, required=True)
+def appspec_text(node: DocumentValue, key: str, pattern: re.Pattern[str], what: str) -> str:
+    member = appspec_member(node, key, required=True)
     assert member is not None
     text = member.text()
     if not pattern.fullmatch(text):
@@ -123,20 +125,24 @@ def _text(node: DocumentValue, key: str, pattern: re.Pattern[str], what: str) ->
 
 
 def _hooks(node: DocumentValue) -> dict[TrafficHook, str]:
-    hooks: dict[TrafficHook, str] = {}
+    return appspec_hooks(node, TrafficHook, "a Lambda lifecycle hook")
+
+
+def appspec_hooks(node: DocumentValue, kind: type[_Hook], what: str) -> dict[_Hook, str]:
+    """``Hooks``: a list of ``{<event>: <hook function>}``, each event once (Lambda's and ECS's)."""
+    hooks: dict[_Hook, str] = {}
     for item in node.items():
         for event_name, function in item.mapping().items():
             entry = item.child(event_name, function)
             try:
-                event = TrafficHook(event_name)
+                event = kind(event_name)
             except ValueError:
-                raise entry.error(
-                    "is not a Lambda lifecycle hook: use BeforeAllowTraffic or AfterAllowTraffic"
-                ) from None
+                allowed = " or ".join(hook.value for hook in kind)
+                raise entry.error(f"is not {what}: use {allowed}") from None
             if event in hooks:
                 raise entry.error("is given twice")
             name = entry.text()
-            if not _FUNCTION.fullmatch(name):
+            if not FUNCTION_NAME.fullmatch(name):
                 raise entry.error(f"must be a Lambda function name or ARN, got {name!r}")
             hooks[event] = name
     return hooks

@@ -16,9 +16,9 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from rollwright.account_region import AccountRegion
+from rollwright.alarm_watch import watched_alarms
 from rollwright.applications import Application, ComputePlatform
 from rollwright.appspec import InvalidAppSpecError
 from rollwright.deployment_configs import DeploymentConfig
@@ -31,17 +31,10 @@ from rollwright.deployment_requests import (
     valid_deployment_id,
 )
 from rollwright.deployment_status import DeploymentStatus
-from rollwright.deployment_stops import StopAnswer, StopStatus
+from rollwright.deployment_stops import StopAnswer
 from rollwright.errors import (
-    DeploymentAlreadyCompletedException,
     DeploymentTargetDoesNotExistException,
-    InvalidDeploymentConfigNameException,
-    InvalidLifecycleEventHookExecutionIdException,
-    InvalidLifecycleEventHookExecutionStatusException,
     InvalidRevisionException,
-    InvalidTargetInstancesException,
-    LifecycleEventAlreadyCompletedException,
-    RevisionRequiredException,
     UnsupportedActionForDeploymentTypeException,
 )
 from rollwright.lambda_appspec import LambdaAppSpec, parse_lambda_appspec
@@ -55,26 +48,25 @@ from rollwright.lambda_records import (
     NewLambdaDeployment,
 )
 from rollwright.lambda_rollout import LambdaRollout
-from rollwright.lambda_traffic import TrafficFailure, hook_timeout_seconds, traffic_steps
-from rollwright.lifecycle import LifecycleErrorCode, LifecycleEventStatus
-from rollwright.lifecycle_segments import Diagnostics, InstanceLifecycleEvent
-from rollwright.revision_locations import (
-    AppSpecText,
-    BundleType,
-    RevisionLocation,
-    S3Location,
-    describe,
-    fits_compute_platform,
-)
+from rollwright.lambda_traffic import hook_timeout_seconds, traffic_steps
+from rollwright.lifecycle import LifecycleEventStatus
+from rollwright.lifecycle_segments import InstanceLifecycleEvent
+from rollwright.rollback import ROLLBACK_CREATOR
 from rollwright.rollout import InstanceStatus
+from rollwright.traffic_deployments import (
+    AppSpecObjects,
+    answer_hook,
+    appspec_text,
+    checked_revision,
+    hook_status,
+    lifecycle_events,
+    stop_now,
+    stop_on_alarm_now,
+    traffic_routing,
+)
 
 LAMBDA_STYLE = DeploymentStyle(DeploymentType.BLUE_GREEN, DeploymentOption.WITH_TRAFFIC_CONTROL)
 _ANSWERS = {"Succeeded": LifecycleEventStatus.SUCCEEDED, "Failed": LifecycleEventStatus.FAILED}
-
-
-class AppSpecObjects(Protocol):
-    def read(self, location: S3Location) -> bytes:
-        """The object's bytes; ``InvalidRevisionException`` when it cannot be read."""
 
 
 @dataclass(frozen=True)
@@ -130,27 +122,12 @@ class LambdaDeployments:
         creator: str,
     ) -> CreatedLambdaDeployment:
         """Write the deployment (``start`` starts it)."""
-        routing = config.definition.traffic_routing_config
-        if config.compute_platform is not ComputePlatform.LAMBDA or routing is None:
-            raise InvalidDeploymentConfigNameException(
-                f"The deployment configuration {config.name} is for the {config.compute_platform}"
-                " compute platform; this deployment group's is Lambda."
-            )
-        if request.target_instances_given:
-            raise InvalidTargetInstancesException(
-                "targetInstances is only for EC2 blue/green deployments."
-            )
-        revision = request.revision or group.history.target_revision
-        if revision is None:
-            raise RevisionRequiredException(
-                f"A revision is required: deployment group {group.name} has no target revision."
-            )
-        if not fits_compute_platform(revision, ComputePlatform.LAMBDA):
-            raise InvalidRevisionException(
-                f"The revision {describe(revision)} cannot be deployed to a Lambda deployment "
-                "group: use AppSpecContent or an S3 object of bundle type YAML or JSON."
-            )
-        appspec = self._appspec(revision)
+        routing = traffic_routing(config, ComputePlatform.LAMBDA)
+        revision = checked_revision(request, group, ComputePlatform.LAMBDA)
+        try:
+            appspec = parse_lambda_appspec(appspec_text(revision, self._objects))
+        except InvalidAppSpecError as bad:
+            raise InvalidRevisionException(str(bad)) from None
         choices = DeploymentChoices(
             compute_platform=ComputePlatform.LAMBDA,
             revision=revision,
@@ -159,6 +136,11 @@ class LambdaDeployments:
                 request.auto_rollback_configuration or group.settings.auto_rollback_configuration
             ),
             override_alarm_configuration=request.override_alarm_configuration,
+            alarm_configuration=watched_alarms(
+                group.settings.alarm_configuration,
+                request.override_alarm_configuration,
+                is_rollback=creator == ROLLBACK_CREATOR,
+            ),
             previous_revision=group.history.target_revision,
         )
         ended = self._unusable(appspec)
@@ -193,25 +175,6 @@ class LambdaDeployments:
                 deployment_id, group_id, "The deployment's workflow could not start."
             )
             raise
-
-    def _appspec(self, revision: RevisionLocation) -> LambdaAppSpec:
-        if isinstance(revision, AppSpecText):
-            if revision.content is None:
-                raise InvalidRevisionException(
-                    "CreateDeployment needs the AppSpec content, not only its sha256."
-                )
-            text: str | bytes = revision.content
-        elif isinstance(revision, S3Location) and revision.bundle_type in (
-            BundleType.YAML,
-            BundleType.JSON,
-        ):
-            text = self._objects.read(revision)
-        else:
-            raise InvalidRevisionException(f"The revision {describe(revision)} is not an AppSpec.")
-        try:
-            return parse_lambda_appspec(text)
-        except InvalidAppSpecError as problem:
-            raise InvalidRevisionException(str(problem)) from None
 
     def _unusable(self, appspec: LambdaAppSpec) -> LambdaOutcome | None:
         """Why the deployment cannot begin (CodeDeploy fails it, it does not refuse it)."""
@@ -284,11 +247,7 @@ class LambdaDeployments:
     # --- PutLifecycleEventHookExecutionStatus --------------------------------------------------
 
     def put_hook_status(self, deployment_id: str, execution_id: str, status: str) -> str:
-        answer = _ANSWERS.get(status)
-        if answer is None:
-            raise InvalidLifecycleEventHookExecutionStatusException(
-                f"The status {status!r} is not valid: a hook reports Succeeded or Failed."
-            )
+        hook_status(status)
         record = self._store.find(valid_deployment_id(deployment_id))
         if record is None:
             platform = self._store.compute_platform(deployment_id)
@@ -298,61 +257,32 @@ class LambdaDeployments:
                 "PutLifecycleEventHookExecutionStatus is for Lambda and ECS deployments; "
                 f"{deployment_id} is a {platform} deployment."
             )
-        event = record.event_with_execution(execution_id)
-        if event is None:
-            raise InvalidLifecycleEventHookExecutionIdException(
-                f"{execution_id!r} is not a lifecycle event hook execution of deployment "
-                f"{deployment_id}."
-            )
-        if event.status is LifecycleEventStatus.PENDING:
-            raise InvalidLifecycleEventHookExecutionIdException(
-                f"The {event.event} hook of deployment {deployment_id} has not started."
-            )
-        message = f"The hook reported {status} through PutLifecycleEventHookExecutionStatus."
-        if event.status is not LifecycleEventStatus.IN_PROGRESS or not self._rollout().answer(
-            record, event, answer, message
-        ):
-            raise LifecycleEventAlreadyCompletedException(
-                f"The {event.event} hook of deployment {deployment_id} has already completed."
-            )
-        return execution_id
+        return answer_hook(record, execution_id, status, self._rollout())
 
     # --- StopDeployment -------------------------------------------------------------------------
 
-    def stop(self, deployment_id: str) -> StopAnswer | None:
+    def stop(self, deployment_id: str, *, auto_rollback_enabled: bool) -> StopAnswer:
         """StopDeployment of a Lambda deployment: Stopped, traffic back on the original version
-        at once, and its workflow told. None when the deployment is not a Lambda one."""
-        if self._store.compute_platform(valid_deployment_id(deployment_id)) is not (
-            ComputePlatform.LAMBDA
-        ):
-            return None
-        if not self._rollout().end_now(deployment_id, TrafficFailure.STOPPED):
-            status = self.record(deployment_id).status
-            raise DeploymentAlreadyCompletedException(
-                f"The deployment {deployment_id} has already completed ({status.value})."
-            )
-        self._workflows.stop_lambda(deployment_id)
-        return StopAnswer(
-            StopStatus.SUCCEEDED, "The deployment was stopped; traffic is on the original version."
+        at once, and its workflow told."""
+        return stop_now(
+            self._rollout(),
+            deployment_id,
+            stop_workflow=self._workflows.stop_lambda,
+            status_of=lambda stopped: self.record(stopped).status,
+            original="version",
+        )
+
+    def stop_on_alarm(self, deployment_id: str, alarm: str) -> bool:
+        """The alarm function's stop: Stopped with ALARM_ACTIVE, traffic back on the original
+        version at once, and the workflow (in a wait or a hook) told; False once it has ended."""
+        return stop_on_alarm_now(
+            self._rollout(), deployment_id, alarm, stop_workflow=self._workflows.stop_lambda
         )
 
 
 def lambda_events(record: LambdaDeploymentRecord) -> list[InstanceLifecycleEvent]:
     """The target's lifecycle events as the API shows them (a failed hook with its message)."""
-    return [
-        InstanceLifecycleEvent(
-            name=event.event,
-            status=event.status,
-            start_time=event.start_time,
-            end_time=event.end_time,
-            diagnostics=(
-                Diagnostics(LifecycleErrorCode.UNKNOWN_ERROR, message=event.message)
-                if event.status is LifecycleEventStatus.FAILED
-                else None
-            ),
-        )
-        for event in (record.events[name] for name in LAMBDA_EVENTS)
-    ]
+    return lifecycle_events(record, LAMBDA_EVENTS)
 
 
 def _failed(code: str, message: str) -> LambdaOutcome:

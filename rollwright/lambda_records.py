@@ -16,13 +16,15 @@ from decimal import Decimal
 from typing import Protocol
 
 from rollwright.applications import ComputePlatform
+from rollwright.deployment_group_settings import AlarmConfiguration
 from rollwright.deployment_records import DeploymentChoices
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.lambda_appspec import LambdaAppSpec, TrafficHook
 from rollwright.lambda_traffic import TrafficStep
-from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
+from rollwright.lifecycle import LifecycleEvent
 from rollwright.revision_locations import RevisionLocation
 from rollwright.rollout import InstanceStatus
+from rollwright.traffic_records import HookEventRecord, TrafficOutcome
 
 LAMBDA_EVENTS = (
     LifecycleEvent.BEFORE_ALLOW_TRAFFIC,
@@ -31,27 +33,9 @@ LAMBDA_EVENTS = (
 )
 
 
-@dataclass(frozen=True)
-class LambdaEventRecord:
-    """One lifecycle event of the function's target; hook events carry their hook execution."""
-
-    event: LifecycleEvent
-    status: LifecycleEventStatus = LifecycleEventStatus.PENDING
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-    hook_function: str | None = None
-    execution_id: str | None = None
-    task_token: str | None = None
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class LambdaOutcome:
-    """How the deployment ended (decided once: the first writer wins)."""
-
-    status: DeploymentStatus
-    error_code: str | None
-    message: str
+# The shapes every traffic deployment shares (``traffic_records``), under their Lambda names.
+LambdaEventRecord = HookEventRecord
+LambdaOutcome = TrafficOutcome
 
 
 @dataclass(frozen=True)
@@ -100,6 +84,7 @@ class LambdaDeploymentRecord:
     outcome: LambdaOutcome | None = None
     complete_time: datetime | None = None
     revision: RevisionLocation | None = None
+    alarms: AlarmConfiguration | None = None  # the alarms it watches (``alarm_watch``)
 
     def event_with_execution(self, execution_id: str) -> LambdaEventRecord | None:
         return next((e for e in self.events.values() if e.execution_id == execution_id), None)

@@ -2,103 +2,60 @@
 
 The state machine (``stacks/workflows.py``) calls them in order: ``plan`` → ``hook``
 (BeforeAllowTraffic, waiting on a task token) → ``shift`` per traffic step with Wait states between
-them → ``hook`` (AfterAllowTraffic) → ``finish``. A hook is answered by
-PutLifecycleEventHookExecutionStatus (``answer``) or by the hook function's own return value
-(``run_hook``, in the hook runner function); either answers the workflow's task token.
+them → ``hook`` (AfterAllowTraffic) → ``finish``. Hooks and the end are shared with ECS deployments
+(``traffic_rollout``); carrying out an outcome here means the alias back on the original version
+unless the deployment succeeded. A traffic step writes its weight before it moves the alias and
+looks at the outcome again afterwards, so a stop that lands in between still finds the alias put
+back; a deployment whose stored weight is still 0 never moved the alias, and its end leaves it
+untouched.
 
-The end is decided once (``decide``: a conditional write of the outcome, first writer wins), then
-carried out by whoever decided it and again, idempotently, by ``finish``: the alias back on the
-original version unless the deployment succeeded, the final status, the group released and its
-history recorded. A traffic step writes its weight before it moves the alias and looks at the
-outcome again afterwards, so a stop that lands in between still finds the alias put back.
+Alarms (``rollwright.alarm_watch``): ``plan`` (before the first hook) and every ``shift`` (before
+the first traffic step and after each wait) poll the alarms the deployment watches; one in ALARM,
+or one that cannot be read without ``ignorePollAlarmFailure``, ends it Stopped with ALARM_ACTIVE
+and traffic back on the original version, as the alarm function's stop does when CloudWatch's
+event comes first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Protocol
 
+from rollwright.alarm_watch import AlarmReader
 from rollwright.deployment_bookkeeping import GroupHistory, RevisionUse
-from rollwright.deployment_group_history import LastDeployment
-from rollwright.errors import CodeDeployError
-from rollwright.lambda_records import (
-    LambdaDeploymentRecord,
-    LambdaEventRecord,
-    LambdaFunctions,
-    LambdaOutcome,
+from rollwright.lambda_records import LambdaDeploymentRecord, LambdaFunctions
+from rollwright.traffic_records import TrafficOutcome
+from rollwright.traffic_rollout import (
+    ENDED_ERROR,
+    HOOK_FAILED_ERROR,
+    DeploymentEndedError,
+    HookEventStore,
+    HookInvoker,
+    HookReturn,
+    TaskAnswers,
+    TrafficRollout,
 )
-from rollwright.lambda_traffic import TrafficFailure, ending
-from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
 
-HOOK_FAILED_ERROR = TrafficFailure.HOOK_FAILED.value
-ENDED_ERROR = "DeploymentEnded"
+__all__ = [
+    "ENDED_ERROR",
+    "HOOK_FAILED_ERROR",
+    "DeploymentEndedError",
+    "HookInvoker",
+    "HookReturn",
+    "LambdaRollout",
+    "LambdaRolloutStore",
+    "TaskAnswers",
+]
 
 
-class DeploymentEndedError(Exception):
-    """The deployment already has an outcome (stopped, say): the workflow goes to finish."""
-
-    name = ENDED_ERROR
-
-
-class LambdaRolloutStore(Protocol):
-    def find(self, deployment_id: str) -> LambdaDeploymentRecord | None: ...
-
-    def start_event(
-        self, deployment_id: str, event: LifecycleEvent, *, token: str | None, now: float
-    ) -> bool:
-        """The event InProgress (kept if it was already), its task token stored; False once the
-        deployment has an outcome."""
-
-    def mark_invoked(self, deployment_id: str, event: LifecycleEvent) -> bool:
-        """True the first time only: a hook function is invoked once per execution."""
-
-    def answer_event(
-        self,
-        deployment_id: str,
-        event: LifecycleEvent,
-        status: LifecycleEventStatus,
-        *,
-        message: str,
-        now: float,
-    ) -> bool:
-        """Succeeded/Failed for an InProgress event; False if it was not InProgress."""
-
+class LambdaRolloutStore(HookEventStore[LambdaDeploymentRecord], Protocol):
     def record_weight(self, deployment_id: str, weight: Decimal, *, last: bool, now: float) -> bool:
         """The target version's weight (AllowTraffic InProgress; Succeeded on the last step);
         False once the deployment has an outcome."""
 
-    def decide(self, deployment_id: str, outcome: LambdaOutcome, *, now: float) -> bool:
-        """Record the outcome if there is none yet and the deployment is active."""
 
-    def close(self, deployment_id: str, outcome: LambdaOutcome, *, now: float) -> bool:
-        """The final status from the outcome (events in progress Failed, pending Skipped), and
-        the group's claim released; False if it was closed already."""
-
-
-class TaskAnswers(Protocol):
-    def succeed(self, token: str, output: Mapping[str, Any]) -> bool: ...
-
-    def fail(self, token: str, error: str, cause: str) -> bool: ...
-
-
-class HookInvoker(Protocol):
-    def start_runner(self, deployment_id: str, event: LifecycleEvent) -> None:
-        """Invoke the hook runner asynchronously for the event's hook."""
-
-    def invoke_hook(self, function_name: str, payload: Mapping[str, Any]) -> HookReturn:
-        """Invoke a hook function and wait for its answer."""
-
-
-@dataclass(frozen=True)
-class HookReturn:
-    function_error: str | None
-    payload: Any
-
-
-class LambdaRollout:
+class LambdaRollout(TrafficRollout[LambdaDeploymentRecord]):
     def __init__(
         self,
         store: LambdaRolloutStore,
@@ -109,105 +66,25 @@ class LambdaRollout:
         groups: GroupHistory,
         revisions: RevisionUse,
         clock: Callable[[], float],
+        alarms: AlarmReader | None = None,
     ) -> None:
-        self._store = store
+        super().__init__(
+            store, tasks, hooks, groups=groups, revisions=revisions, clock=clock, alarms=alarms
+        )
+        self._weights = store
         self._functions = functions
-        self._tasks = tasks
-        self._hooks = hooks
-        self._groups = groups
-        self._revisions = revisions
-        self._clock = clock
-
-    def _record(self, deployment_id: str) -> LambdaDeploymentRecord:
-        record = self._store.find(deployment_id)
-        if record is None:
-            raise ValueError(f"no Lambda deployment {deployment_id}")
-        return record
 
     # --- steps ------------------------------------------------------------------------------
 
     def plan(self, deployment_id: str) -> dict[str, Any]:
         """What the state machine needs to know up front: the hook timeout of this deployment."""
         record = self._record(deployment_id)
+        self._poll_alarms(record)
         return {
             "deploymentId": deployment_id,
             "hookTimeoutSeconds": record.hook_timeout_seconds,
             "step": 0,
         }
-
-    def hook(self, deployment_id: str, event: LifecycleEvent, token: str) -> dict[str, Any]:
-        """Start a hook event: the token is stored and the runner invoked; an event without a
-        hook function succeeds at once. A retried step answers the new token from the stored
-        result."""
-        now = self._clock()
-        if not self._store.start_event(deployment_id, event, token=token, now=now):
-            raise DeploymentEndedError(f"Deployment {deployment_id} has ended.")
-        stored = self._record(deployment_id).events[event]
-        if stored.hook_function is None:
-            self._store.answer_event(
-                deployment_id, event, LifecycleEventStatus.SUCCEEDED, message="", now=now
-            )
-            self._tasks.succeed(token, {"event": event.value})
-            return {"started": event.value, "hook": None}
-        if stored.status is LifecycleEventStatus.SUCCEEDED:
-            self._tasks.succeed(token, {"event": event.value})
-        elif stored.status is LifecycleEventStatus.FAILED:
-            self._tasks.fail(token, HOOK_FAILED_ERROR, stored.message)
-        else:
-            self._hooks.start_runner(deployment_id, event)
-        return {"started": event.value, "hook": stored.hook_function}
-
-    def run_hook(self, deployment_id: str, event: LifecycleEvent, api_url: str) -> dict[str, Any]:
-        """The hook runner: invoke the hook function once with CodeDeploy's payload (plus the
-        Rollwright API URL); a ``{"status": "Succeeded"|"Failed"}`` answer, or the function
-        failing, answers the event unless PutLifecycleEventHookExecutionStatus did first."""
-        record = self._record(deployment_id)
-        stored = record.events[event]
-        if stored.hook_function is None or stored.execution_id is None:
-            return {"invoked": False}
-        if not self._store.mark_invoked(deployment_id, event):
-            return {"invoked": False}  # a retried runner: the hook already ran
-        payload = {
-            "DeploymentId": deployment_id,
-            "LifecycleEventHookExecutionId": stored.execution_id,
-            "RollwrightApiUrl": api_url,
-        }
-        answer = self._hooks.invoke_hook(stored.hook_function, payload)
-        if answer.function_error is not None:
-            status, message = (
-                LifecycleEventStatus.FAILED,
-                (f"The hook function {stored.hook_function} failed: {answer.function_error}"),
-            )
-        else:
-            returned = answer.payload.get("status") if isinstance(answer.payload, dict) else None
-            if returned not in ("Succeeded", "Failed"):
-                return {"invoked": True, "answered": False}
-            status = LifecycleEventStatus(returned)
-            message = f"The hook function {stored.hook_function} returned {returned}."
-        answered = self.answer(record, stored, status, message)
-        return {"invoked": True, "answered": answered}
-
-    def answer(
-        self,
-        record: LambdaDeploymentRecord,
-        event: LambdaEventRecord,
-        status: LifecycleEventStatus,
-        message: str,
-    ) -> bool:
-        """A hook's verdict: the event ends and the workflow's wait is answered. False when the
-        event had already ended."""
-        now = self._clock()
-        if not self._store.answer_event(
-            record.deployment_id, event.event, status, message=message, now=now
-        ):
-            return False
-        token = self._record(record.deployment_id).events[event.event].task_token
-        if token is not None:
-            if status is LifecycleEventStatus.SUCCEEDED:
-                self._tasks.succeed(token, {"event": event.event.value})
-            else:
-                self._tasks.fail(token, HOOK_FAILED_ERROR, message or f"{event.event} failed")
-        return True
 
     def shift(self, deployment_id: str, step: int) -> dict[str, Any]:
         """Apply traffic step ``step``; what comes next (the wait, or done)."""
@@ -216,9 +93,10 @@ class LambdaRollout:
             raise ValueError(
                 f"{deployment_id} has {len(record.steps)} traffic steps, not {step + 1}"
             )
+        self._poll_alarms(record)
         current = record.steps[step]
         last = step == len(record.steps) - 1
-        if not self._store.record_weight(
+        if not self._weights.record_weight(
             deployment_id, current.weight, last=last, now=self._clock()
         ):
             raise DeploymentEndedError(f"Deployment {deployment_id} has ended.")
@@ -244,76 +122,7 @@ class LambdaRollout:
             weight=weight,
         )
 
-    # --- the end ------------------------------------------------------------------------------
-
-    def finish(self, deployment_id: str, error: Mapping[str, Any] | None) -> dict[str, Any]:
-        """Decide the outcome from the workflow's error (unless a stop decided it first), then
-        carry it out."""
-        record = self._record(deployment_id)
-        failure = TrafficFailure.of(str((error or {}).get("Error") or "")) if error else None
-        if failure is not None and str((error or {}).get("Error")) == ENDED_ERROR:
-            failure = TrafficFailure.OTHER
-        running = next(
-            (e for e in record.events.values() if e.status is LifecycleEventStatus.IN_PROGRESS),
-            None,
-        )
-        detail = str((error or {}).get("Cause") or "")
-        decided = ending(failure, event=running.event.value if running else None, detail=detail)
-        self._store.decide(
-            deployment_id,
-            LambdaOutcome(decided.status, decided.error_code, decided.message),
-            now=self._clock(),
-        )
-        return self.carry_out(deployment_id)
-
-    def end_now(self, deployment_id: str, failure: TrafficFailure) -> bool:
-        """End an active deployment from outside the workflow (StopDeployment): False when it
-        had an outcome already."""
-        decided = ending(failure, event=None)
-        if not self._store.decide(
-            deployment_id,
-            LambdaOutcome(decided.status, decided.error_code, decided.message),
-            now=self._clock(),
-        ):
-            return False
-        self.carry_out(deployment_id)
-        return True
-
-    def carry_out(self, deployment_id: str) -> dict[str, Any]:
-        """The stored outcome, applied: idempotent, so both a stop and the workflow may run it."""
-        record = self._record(deployment_id)
-        outcome = record.outcome
-        if outcome is None:
-            raise ValueError(f"{deployment_id} has no outcome to carry out")
-        if outcome.status.value != "Succeeded":
+    def apply(self, record: LambdaDeploymentRecord, outcome: TrafficOutcome) -> None:
+        # A stored weight of 0 means the alias never moved (a step writes its weight first).
+        if outcome.status.value != "Succeeded" and record.target_weight > 0:
             self._route(record, Decimal(0))
-        now = self._clock()
-        if self._store.close(deployment_id, outcome, now=now):
-            self._bookkeeping(record, outcome, now)
-        answer: dict[str, Any] = {"deploymentId": deployment_id, "status": outcome.status.value}
-        if outcome.error_code is not None:
-            answer["errorCode"] = outcome.error_code
-            answer["message"] = outcome.message
-        return answer
-
-    def _bookkeeping(
-        self, record: LambdaDeploymentRecord, outcome: LambdaOutcome, now: float
-    ) -> None:
-        last = LastDeployment(
-            record.deployment_id,
-            outcome.status,
-            record.create_time,
-            datetime.fromtimestamp(now, UTC),
-        )
-        if record.revision is None:
-            return
-        try:
-            self._groups.record_deployment(record.deployment_group_id, last, record.revision)
-            self._revisions.record_use(
-                record.application_name,
-                record.revision,
-                record.deployment_group_name,
-                record.create_time,
-            )
-        except CodeDeployError:
-            pass  # the group or application was deleted meanwhile: not the deployment's error

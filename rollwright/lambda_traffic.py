@@ -88,6 +88,7 @@ class TrafficFailure(StrEnum):
     HOOK_FAILED = "HookFailed"  # the hook answered Failed (or its function failed)
     HOOK_TIMED_OUT = "States.Timeout"  # no answer within the hook timeout
     STOPPED = "DeploymentStopped"  # StopDeployment
+    ALARM = "AlarmActive"  # an alarm the deployment watches is in ALARM (or cannot be read)
     OTHER = "other"  # a step failed (the alias could not be updated, …)
 
     @classmethod
@@ -120,6 +121,14 @@ def ending(failure: TrafficFailure | None, *, event: str | None, detail: str = "
             "MANUAL_STOP",
             "The deployment was stopped by StopDeployment; traffic is back on the original "
             "version.",
+            restore_original=True,
+        )
+    if failure is TrafficFailure.ALARM:
+        return Ending(
+            DeploymentStatus.STOPPED,
+            "ALARM_ACTIVE",
+            f"The deployment was stopped because of an alarm: {detail or 'unknown'}; traffic is "
+            "back on the original version.",
             restore_original=True,
         )
     where = f" in {event}" if event else ""

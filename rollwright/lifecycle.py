@@ -17,6 +17,9 @@ class LifecycleEvent(StrEnum):
     AFTER_INSTALL = "AfterInstall"
     APPLICATION_START = "ApplicationStart"
     VALIDATE_SERVICE = "ValidateService"
+    # ECS blue/green only: the test listener moves to the replacement task set.
+    ALLOW_TEST_TRAFFIC = "AllowTestTraffic"
+    AFTER_ALLOW_TEST_TRAFFIC = "AfterAllowTestTraffic"
     BEFORE_ALLOW_TRAFFIC = "BeforeAllowTraffic"
     ALLOW_TRAFFIC = "AllowTraffic"
     AFTER_ALLOW_TRAFFIC = "AfterAllowTraffic"
@@ -43,8 +46,13 @@ class LifecycleErrorCode(StrEnum):
     UNKNOWN_ERROR = "UnknownError"
 
 
-# Events the service (or, for DownloadBundle and Install, the agent itself) performs; an appspec
-# may not attach scripts to them.
+# The test listener's events exist only in ECS deployments (``ecs_records``).
+ECS_TEST_TRAFFIC_EVENTS = frozenset(
+    {LifecycleEvent.ALLOW_TEST_TRAFFIC, LifecycleEvent.AFTER_ALLOW_TEST_TRAFFIC}
+)
+
+# Events the service (or, for DownloadBundle and Install, the agent itself) performs, and the ECS
+# test-traffic events no host has; an appspec may not attach scripts to them.
 RESERVED_EVENTS = frozenset(
     {
         LifecycleEvent.START,
@@ -53,6 +61,7 @@ RESERVED_EVENTS = frozenset(
         LifecycleEvent.BLOCK_TRAFFIC,
         LifecycleEvent.ALLOW_TRAFFIC,
         LifecycleEvent.END,
+        *ECS_TEST_TRAFFIC_EVENTS,
     }
 )
 
@@ -104,7 +113,8 @@ IN_PLACE_WITHOUT_TRAFFIC = tuple(e for e in IN_PLACE_WITH_TRAFFIC if e not in TR
 AGENT_EVENTS = frozenset(
     e
     for e in LifecycleEvent
-    if e
+    if e not in ECS_TEST_TRAFFIC_EVENTS
+    and e
     not in {
         LifecycleEvent.START,
         LifecycleEvent.END,

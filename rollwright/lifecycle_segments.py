@@ -47,8 +47,14 @@ def in_place_events(*, with_load_balancer: bool) -> tuple[LifecycleEvent, ...]:
 
 def lifecycle_segments(*, with_load_balancer: bool) -> tuple[LifecycleSegment, ...]:
     """The in-place sequence cut into runs of agent events and control-plane events."""
+    return segments_of(in_place_events(with_load_balancer=with_load_balancer))
+
+
+def segments_of(sequence: Sequence[LifecycleEvent]) -> tuple[LifecycleSegment, ...]:
+    """Any event sequence cut into runs of agent events and control-plane events (also the
+    blue/green phases, ``blue_green``)."""
     segments: list[LifecycleSegment] = []
-    for event in in_place_events(with_load_balancer=with_load_balancer):
+    for event in sequence:
         actor = SegmentActor.AGENT if event in AGENT_EVENTS else SegmentActor.CONTROL_PLANE
         # Control-plane events stay one per segment: each is its own workflow step.
         if segments and segments[-1].actor is actor is SegmentActor.AGENT:

@@ -71,6 +71,7 @@ class DeploymentSnapshot:
     error_code: str = ""
     error_message: str = ""
     rollback_deployment_id: str = ""
+    rollback_message: str = ""
     hosts: tuple[HostState, ...] = ()
 
     @property
@@ -102,6 +103,7 @@ def snapshot_from(
         error_code=str(error.get("code", "")),
         error_message=str(error.get("message", "")),
         rollback_deployment_id=str(rollback.get("rollbackDeploymentId", "")),
+        rollback_message=str(rollback.get("rollbackMessage", "")),
         hosts=tuple(hosts),
     )
 
@@ -229,4 +231,7 @@ def outcome_lines(snapshot: DeploymentSnapshot) -> list[str]:
         lines.extend(f"    {line}" for line in tail)
     if snapshot.rollback_deployment_id:
         lines.append(f"rollback deployment: {snapshot.rollback_deployment_id}")
+    elif snapshot.rollback_message:
+        # No rollback deployment: why (or, for Lambda, that the traffic shift back was it).
+        lines.append(f"rollback: {snapshot.rollback_message}")
     return lines

@@ -22,6 +22,7 @@ from rollwright.deployment_group_settings import AutoRollbackConfiguration, Auto
 from rollwright.revision_locations import RevisionLocation
 
 ROLLBACK_CREATOR = "codeDeployRollback"
+AUTO_SCALING_CREATOR = "autoscaling"
 
 
 class DeploymentEnding(StrEnum):
@@ -45,6 +46,7 @@ class NoRollbackReason(StrEnum):
     STOPPED_WITHOUT_ROLLBACK = "StoppedWithoutRollback"
     ROLLBACK_NOT_ROLLED_BACK = "RollbackNotRolledBack"
     NO_EARLIER_GOOD_REVISION = "NoEarlierGoodRevision"
+    AUTO_SCALING_LAUNCH = "AutoScalingLaunch"
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,13 @@ def decide_rollback(
             NoRollbackReason.ROLLBACK_NOT_ROLLED_BACK,
             f"Deployment {deployment_id} is itself a rollback and is not rolled back.",
         )
+    if creator == AUTO_SCALING_CREATOR:
+        # A launch deployment already installs the last good revision on its one instance, which
+        # Auto Scaling then abandons: rolling the whole group back would gain nothing.
+        return NoRollback(
+            NoRollbackReason.AUTO_SCALING_LAUNCH,
+            f"Deployment {deployment_id} is an Auto Scaling launch and is not rolled back.",
+        )
     refusal = _refusal(ending, auto_rollback, stop_rollback)
     if refusal is not None:
         return refusal
@@ -111,6 +120,16 @@ def decide_rollback(
             f"{last_good.deployment_id}, the last successful one."
         ),
     )
+
+
+def rollback_refusal(
+    ending: DeploymentEnding,
+    auto_rollback: AutoRollbackConfiguration | None,
+    stop_rollback: bool | None,
+) -> NoRollback | None:
+    """Why a deployment that ended so is not rolled back (its configuration, StopDeployment's
+    ``autoRollbackEnabled``); None when it is to be."""
+    return _refusal(ending, auto_rollback, stop_rollback)
 
 
 def _refusal(

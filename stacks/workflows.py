@@ -183,6 +183,7 @@ class HookWait(sfn.StateMachineFragment):
         workflow_function: lambda_.IFunction,
         event: str,
         on_error: sfn.IChainable,
+        action: str = "lambdaHook",
     ) -> None:
         super().__init__(scope, construct_id)
         self._wait = tasks.LambdaInvoke(
@@ -192,7 +193,7 @@ class HookWait(sfn.StateMachineFragment):
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
             payload=sfn.TaskInput.from_object(
                 {
-                    "action": "lambdaHook",
+                    "action": action,
                     "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
                     "event": event,
                     "taskToken": sfn.JsonPath.task_token,
@@ -226,6 +227,7 @@ class TrafficShiftPhase(sfn.StateMachineFragment):
         workflow_function: lambda_.IFunction,
         on_shifted: sfn.IChainable,
         on_error: sfn.IChainable,
+        action: str = "lambdaShift",
     ) -> None:
         super().__init__(scope, construct_id)
         shift = tasks.LambdaInvoke(
@@ -234,7 +236,7 @@ class TrafficShiftPhase(sfn.StateMachineFragment):
             lambda_function=workflow_function,
             payload=sfn.TaskInput.from_object(
                 {
-                    "action": "lambdaShift",
+                    "action": action,
                     "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
                     "step": sfn.JsonPath.number_at("$.step"),
                 }
@@ -377,6 +379,7 @@ class DeploymentWorkflow(Construct):
         workflow_function: lambda_.IFunction,
         host_rollout: bool = False,
         traffic_rollout: bool = False,
+        ecs_rollout: bool = False,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -399,6 +402,17 @@ class DeploymentWorkflow(Construct):
                 workflow_function=workflow_function,
                 finish=FinishPhase(
                     self, "Finish", workflow_function=workflow_function, action="lambdaFinish"
+                ),
+            )
+        if ecs_rollout:
+            # A module of its own, which builds on this one's fragments (imported here: a cycle).
+            from stacks.ecs_workflow import ecs_traffic_phases  # noqa: PLC0415
+
+            started = ecs_traffic_phases(
+                self,
+                workflow_function=workflow_function,
+                finish=FinishPhase(
+                    self, "Finish", workflow_function=workflow_function, action="ecsFinish"
                 ),
             )
         start = StartPhase(self, "Start", workflow_function=workflow_function, on_started=started)
@@ -459,7 +473,11 @@ class DeploymentWorkflows(Construct):
             traffic_rollout=True,
         ).state_machine
         self.ecs = DeploymentWorkflow(
-            self, "Ecs", compute_platform="ECS", workflow_function=workflow_function
+            self,
+            "Ecs",
+            compute_platform="ECS",
+            workflow_function=workflow_function,
+            ecs_rollout=True,
         ).state_machine
 
     @property

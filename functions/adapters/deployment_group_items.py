@@ -8,7 +8,8 @@ Item layout (the transactions that write them are in ``deployment_group_records`
                    compute_platform (S), settings (S, JSON: the CreateDeploymentGroup members),
                    tags (L of M {key, value}), version (N), history (S, JSON, once deployed:
                    targetRevision, lastSuccessfulDeployment, lastAttemptedDeployment with
-                   epoch-millisecond times)
+                   epoch-millisecond times), auto_scaling_hooks (S, JSON, once installed:
+                   [{name, hook, terminationHook}], botocore's AutoScalingGroup)
     group count    pk = DEPLOYMENT_GROUPS#<applicationId>   sk = COUNT
                    group_count (N); closed (BOOL) and expires_at (N, TTL) once DeleteApplication
                    has begun
@@ -26,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rollwright.applications import ComputePlatform, Tag
+from rollwright.auto_scaling_hooks import auto_scaling_group_info, installed_hooks
 from rollwright.deployment_group_history import DeploymentGroupHistory, LastDeployment
 from rollwright.deployment_group_settings import EcsService
 from rollwright.deployment_groups import DeploymentGroup
@@ -71,6 +73,10 @@ def group_item(group: DeploymentGroup) -> dict[str, Any]:
     }
     if group.history != DeploymentGroupHistory():
         item["history"] = {"S": json.dumps(_history_document(group.history))}
+    if group.auto_scaling_hooks:
+        item["auto_scaling_hooks"] = {
+            "S": json.dumps([auto_scaling_group_info(h) for h in group.auto_scaling_hooks])
+        }
     return item
 
 
@@ -86,6 +92,10 @@ def group_from_item(item: dict[str, Any]) -> DeploymentGroup:
         history=DeploymentGroupHistory()
         if history is None
         else _history_from_document(json.loads(history)),
+        auto_scaling_hooks=tuple(
+            installed_hooks(info)
+            for info in json.loads(item.get("auto_scaling_hooks", {}).get("S", "[]"))
+        ),
         version=int(item["version"]["N"]),
     )
 

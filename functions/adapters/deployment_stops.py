@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 from functions.adapters.deployment_records import deployment_key
 from functions.adapters.dynamodb_errors import error_code
 from functions.adapters.rollout_items import milliseconds
+from rollwright.applications import ComputePlatform
 from rollwright.deployment_status import DeploymentStatus
 
 _ACTIVE = (DeploymentStatus.CREATED, DeploymentStatus.QUEUED, DeploymentStatus.IN_PROGRESS)
@@ -66,3 +67,13 @@ class DynamoDeploymentStops:
             ExpressionAttributeNames={"#s": "status"},
         ).get("Item")
         return None if item is None else DeploymentStatus(item["status"])
+
+    def compute_platform(self, deployment_id: str) -> ComputePlatform | None:
+        item = self._table.get_item(
+            Key=deployment_key(deployment_id),
+            ConsistentRead=True,
+            ProjectionExpression="compute_platform, deployment_id",
+        ).get("Item")
+        if item is None:
+            return None
+        return ComputePlatform(item.get("compute_platform", ComputePlatform.SERVER.value))

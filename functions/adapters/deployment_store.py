@@ -106,7 +106,8 @@ class DynamoDeploymentStore:
             self._listing(deployment_id, "ACCOUNT", "DEPLOYMENTS", position),
         ]
         if deployment.ended is None:
-            requests.append(claim_put(self._name, group_id, deployment_id))
+            if deployment.claims_group:
+                requests.append(claim_put(self._name, group_id, deployment_id))
             alarms = deployment.choices.alarm_configuration
             for alarm in () if alarms is None else alarms.alarm_names:
                 requests.append(watch_put(self._name, alarm, deployment_id, now))

@@ -15,10 +15,12 @@ class StepFunctionsWorkflows:
         *,
         server_state_machine_arn: str,
         lambda_state_machine_arn: str | None = None,
+        ecs_state_machine_arn: str | None = None,
     ) -> None:
         self._stepfunctions = stepfunctions
         self._server = server_state_machine_arn
         self._lambda = lambda_state_machine_arn
+        self._ecs = ecs_state_machine_arn
 
     def start_server(self, deployment_id: str) -> None:
         """One execution per deployment, named by its id: a repeated start with the same input
@@ -32,9 +34,20 @@ class StepFunctionsWorkflows:
 
     def stop_lambda(self, deployment_id: str) -> None:
         """Stop the deployment's execution (named by the deployment id) wherever it waits."""
-        if self._lambda is None:
+        self._stop(self._lambda, deployment_id)
+
+    def start_ecs(self, deployment_id: str) -> None:
+        if self._ecs is None:
+            raise RuntimeError("no ECS state machine is configured")
+        self._start(self._ecs, deployment_id)
+
+    def stop_ecs(self, deployment_id: str) -> None:
+        self._stop(self._ecs, deployment_id)
+
+    def _stop(self, state_machine_arn: str | None, deployment_id: str) -> None:
+        if state_machine_arn is None:
             return
-        execution = self._lambda.replace(":stateMachine:", ":execution:") + f":{deployment_id}"
+        execution = state_machine_arn.replace(":stateMachine:", ":execution:") + f":{deployment_id}"
         try:
             self._stepfunctions.stop_execution(
                 executionArn=execution, error="DeploymentStopped", cause="StopDeployment"

@@ -2,13 +2,17 @@
 
 It records each alarm's newest state in the state table, where the workflow and the CLI read it,
 and, when the alarm is in ALARM, stops every running deployment that watches it
-(``alarm_watchers.py``; ``rollwright.alarm_watch``): each ends Stopped with ALARM_ACTIVE once its
-running hosts finish their segment, and is rolled back if its configuration says so.
+(``alarm_watchers.py``; ``rollwright.alarm_watch``) through StopDeployment's service, whatever
+its compute platform (``rollwright.deployment_stops``): a Server deployment ends Stopped with
+ALARM_ACTIVE once its running hosts finish their segment, and is rolled back if its configuration
+says so; a Lambda deployment ends Stopped with ALARM_ACTIVE at once, its traffic back on the
+original version.
 """
 
 from __future__ import annotations
 
 import os
+from functools import cache
 from typing import Any
 
 import boto3
@@ -18,19 +22,33 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from functions.adapters.alarm_states import AlarmStates
 from functions.adapters.alarm_watchers import watchers
-from functions.api.deployment_stops import deployment_stops
+from functions.composition import codedeploy_services
 from rollwright.alarm_events import AlarmState, MalformedAlarmEventError, read_alarm_state_change
+from rollwright.deployment_stops import DeploymentStops
 
 logger = Logger()
 metrics = Metrics()
 _table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 _alarm_states = AlarmStates(_table)
-_stops = deployment_stops()
+
+
+@cache
+def _stops(function_arn: str) -> DeploymentStops:
+    """StopDeployment's service with every platform's stops, built once per environment."""
+    return codedeploy_services(
+        function_arn,
+        server_state_machine_arn=os.environ["SERVER_STATE_MACHINE_ARN"],
+        lambda_state_machine_arn=os.environ.get("LAMBDA_STATE_MACHINE_ARN"),
+        ecs_state_machine_arn=os.environ.get("ECS_STATE_MACHINE_ARN"),
+    ).deployment_stops
 
 
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    # Built on every environment's first event, whatever its state: the first ALARM then stops
+    # its deployments without paying for the services' clients (about a second on a cold start).
+    stops = _stops(context.invoked_function_arn)
     try:
         change = read_alarm_state_change(event)
     except MalformedAlarmEventError as error:
@@ -49,7 +67,7 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         stopped = [
             deployment_id
             for deployment_id in watchers(_table, change.alarm_name)
-            if _stops.stop_on_alarm(deployment_id, change.alarm_name)
+            if stops.stop_on_alarm(deployment_id, change.alarm_name)
         ]
         if stopped:
             logger.info("deployments stopped by the alarm", extra={"deployments": stopped})

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -13,7 +14,12 @@ from functions.adapters.deployment_stops import DynamoDeploymentStops
 from functions.adapters.host_queues import HostQueues
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
-from rollwright.deployment_stops import DeploymentStops, TrafficStops
+from rollwright.applications import ComputePlatform
+from rollwright.deployment_stops import (
+    DeploymentStops,
+    EndedDeploymentRollbacks,
+    PlatformStops,
+)
 from rollwright.server_rollout import ServerRollout
 
 
@@ -34,9 +40,19 @@ class _RolloutOnFirstUse:
         self._rollout.settle_stop(deployment_id, now=now)
 
 
-def deployment_stops(traffic: TrafficStops | None = None) -> DeploymentStops:
-    """``traffic``: the Lambda deployments, which stop at once (their traffic goes back)."""
+def deployment_stops(
+    platforms: Mapping[ComputePlatform, PlatformStops] | None = None,
+    *,
+    rollbacks: EndedDeploymentRollbacks | None = None,
+) -> DeploymentStops:
+    """``platforms``: how deployments of the platforms other than Server stop (Lambda: traffic
+    back at once); a deployment of a platform not named stops as a Server one. ``rollbacks``:
+    what follows a platform's stop (its rollback or the message why none)."""
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
     return DeploymentStops(
-        DynamoDeploymentStops(table), _RolloutOnFirstUse(table), clock=time.time, traffic=traffic
+        DynamoDeploymentStops(table),
+        _RolloutOnFirstUse(table),
+        clock=time.time,
+        platforms=platforms,
+        rollbacks=rollbacks,
     )

@@ -44,6 +44,7 @@ def services(function_arn: str) -> CodeDeployServices:
         function_arn,
         server_state_machine_arn=os.environ["SERVER_STATE_MACHINE_ARN"],
         lambda_state_machine_arn=os.environ.get("LAMBDA_STATE_MACHINE_ARN"),
+        ecs_state_machine_arn=os.environ.get("ECS_STATE_MACHINE_ARN"),
     )
 
 

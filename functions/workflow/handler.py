@@ -4,7 +4,7 @@
 ``taskToken``), ``sweep`` and ``finish`` (with the workflow's ``error``, if it failed, and the
 ``stateMachineArn`` a rollback deployment is started on); for Lambda deployments ``lambdaPlan``,
 ``lambdaHook`` (with ``event`` and the wait's ``taskToken``), ``lambdaShift`` (with ``step``) and
-``lambdaFinish`` (with ``error``).
+``lambdaFinish`` (with ``error``); for ECS deployments the ``ecs…`` steps of ``ecs_steps``.
 """
 
 from __future__ import annotations
@@ -29,10 +29,14 @@ from functions.adapters.task_tokens import TaskTokens
 from functions.adapters.traffic_step_records import TrafficStepRecords
 from functions.api.deployment_stops import deployment_stops
 from functions.composition import codedeploy_services, lambda_rollout
+from functions.ecs_composition import ecs_rollout
 from functions.workflow import steps
+from functions.workflow.auto_scaling_end import AutoScalingEnd
 from functions.workflow.bookkeeping import FinishBookkeeping
+from functions.workflow.ecs_steps import ECS_STEPS
 from rollwright.alarm_watch import alarm_to_stop
 from rollwright.deployment_rollbacks import DeploymentRollbacks
+from rollwright.ecs_rollout import EcsRollout
 from rollwright.lambda_rollout import LambdaRollout
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.operations.shapes import CodeDeployServices
@@ -64,18 +68,21 @@ def _services(function_arn: str, server_state_machine_arn: str) -> CodeDeploySer
 
 def _finish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     """The final status; then what it leaves on the deployment group, the revision and the
-    hosts' records; then the automatic rollback, if one is due."""
+    hosts' records; a launch deployment's lifecycle action; then the automatic rollback, if one
+    is due, and the auto-update of outdated Auto Scaling instances, if one is due."""
     deployment_id = event["deploymentId"]
     answer = _rollout.finish(deployment_id, error=event.get("error"), now=time.time())
     services = _services(context.invoked_function_arn, event["stateMachineArn"])
-    FinishBookkeeping(services, DynamoInstanceRecords(_table)).record(
-        _rollout_records.deployment(deployment_id)
-    )
+    finished = _rollout_records.deployment(deployment_id)
+    FinishBookkeeping(services, DynamoInstanceRecords(_table)).record(finished)
+    auto_scaling = AutoScalingEnd(finished, context.invoked_function_arn, event["stateMachineArn"])
+    auto_scaling.complete_launch()
     rollback = DeploymentRollbacks(services.deployments, services.deployment_groups).after_end(
         deployment_id
     )
     if rollback is not None and rollback.rollback_deployment_id is not None:
         answer["rollbackDeploymentId"] = rollback.rollback_deployment_id
+    auto_scaling.update_outdated()
     return answer
 
 
@@ -109,6 +116,7 @@ def _lambda_rollout(function_arn: str) -> LambdaRollout:
         services.deployment_groups,
         services.revisions,
         runner_function=os.environ["HOOK_RUNNER_FUNCTION"],
+        alarms=_alarms,
     )
 
 
@@ -122,7 +130,33 @@ def _lambda_step(event: dict[str, Any], context: LambdaContext) -> dict[str, Any
         return rollout.hook(deployment_id, LifecycleEvent(event["event"]), event["taskToken"])
     if action == "lambdaShift":
         return rollout.shift(deployment_id, int(event["step"]))
-    return rollout.finish(deployment_id, event.get("error"))
+    answer = rollout.finish(deployment_id, event.get("error"))
+    # The rollback of a Lambda deployment is its traffic shifted back: its rollbackInfo says so.
+    services = _services(context.invoked_function_arn, "")
+    DeploymentRollbacks(services.deployments, services.deployment_groups).after_end(deployment_id)
+    return answer
+
+
+@cache
+def _ecs_rollout(function_arn: str) -> EcsRollout:
+    services = _services(function_arn, "")
+    return ecs_rollout(
+        services.deployment_groups,
+        services.revisions,
+        runner_function=os.environ["HOOK_RUNNER_FUNCTION"],
+        alarms=_alarms,
+    )
+
+
+def _ecs_step(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """The ECS workflow's steps (``ecs_steps``, ``rollwright.ecs_rollout``)."""
+    answer = ECS_STEPS[event["action"]](_ecs_rollout(context.invoked_function_arn), event)
+    if event["action"] == "ecsFinish":
+        # As for Lambda: the rollback is the traffic shifted back; its rollbackInfo says so.
+        services = _services(context.invoked_function_arn, "")
+        rollbacks = DeploymentRollbacks(services.deployments, services.deployment_groups)
+        rollbacks.after_end(event["deploymentId"])
+    return answer
 
 
 Step = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
@@ -135,6 +169,7 @@ _STEPS: dict[str, Step] = {
     "lambdaHook": _lambda_step,
     "lambdaShift": _lambda_step,
     "lambdaFinish": _lambda_step,
+    **dict.fromkeys(ECS_STEPS, _ecs_step),
 }
 
 

@@ -15,6 +15,7 @@ from rollwright.operations import (
     deployment_groups,
     deployment_stops,
     deployment_targets,
+    deployment_waits,
     deployments,
     lifecycle_hooks,
     on_premises_instances,
@@ -33,5 +34,6 @@ OPERATIONS: dict[str, Operation] = {
     **deployments.OPERATIONS,
     **deployment_targets.OPERATIONS,
     **deployment_stops.OPERATIONS,
+    **deployment_waits.OPERATIONS,
     **lifecycle_hooks.OPERATIONS,
 }

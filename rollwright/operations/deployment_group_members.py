@@ -86,18 +86,18 @@ def read_changes(params: Members) -> DeploymentGroupChanges:
         ),
         service_role_arn=optional_string(params, "serviceRoleArn"),
         deployment_style=_deployment_style(optional_structure(params, "deploymentStyle")),
-        ec2_tag_filters=_tag_filters(
+        ec2_tag_filters=tag_filters_member(
             optional_structures(params, "ec2TagFilters"), InvalidEC2TagException
         ),
         ec2_tag_set=None
         if ec2_set is None
-        else _tag_set(ec2_set, "ec2TagSetList", InvalidEC2TagException),
-        on_premises_tag_filters=_tag_filters(
+        else tag_set_member(ec2_set, "ec2TagSetList", InvalidEC2TagException),
+        on_premises_tag_filters=tag_filters_member(
             optional_structures(params, "onPremisesInstanceTagFilters"), InvalidTagException
         ),
         on_premises_tag_set=None
         if on_premises_set is None
-        else _tag_set(on_premises_set, "onPremisesTagSetList", InvalidTagException),
+        else tag_set_member(on_premises_set, "onPremisesTagSetList", InvalidTagException),
         auto_scaling_groups=_optional_tuple(optional_string_list(params, "autoScalingGroups")),
         trigger_configurations=_triggers(optional_structures(params, "triggerConfigurations")),
         alarm_configuration=_alarms(optional_structure(params, "alarmConfiguration")),
@@ -169,9 +169,10 @@ def _optional_tuple(values: list[str] | None) -> tuple[str, ...] | None:
     return None if values is None else tuple(values)
 
 
-def _tag_filters(
+def tag_filters_member(
     structures: list[Members] | None, error: type[CodeDeployError]
 ) -> tuple[TagFilter, ...] | None:
+    """A list of ``EC2TagFilter`` / ``TagFilter`` (also CreateDeployment's ``targetInstances``)."""
     if structures is None:
         return None
     filters = []
@@ -193,14 +194,15 @@ def _tag_filters(
     return tuple(filters)
 
 
-def _tag_set(structure: Members, member: str, error: type[CodeDeployError]) -> TagSet:
+def tag_set_member(structure: Members, member: str, error: type[CodeDeployError]) -> TagSet:
     groups = structure.get(member)
     if groups is None:
         return ()
     if not isinstance(groups, list):
         raise error(f"{member} must be a list of tag groups.")
     return tuple(
-        _tag_filters(optional_structures({member: group}, member), error) or () for group in groups
+        tag_filters_member(optional_structures({member: group}, member), error) or ()
+        for group in groups
     )
 
 

@@ -4,6 +4,7 @@ BatchGetDeploymentGroups, ListDeploymentGroups, UpdateDeploymentGroup, DeleteDep
 from __future__ import annotations
 
 from rollwright.applications import Tag, valid_application_name, valid_tags
+from rollwright.auto_scaling_hooks import InstalledHooks, auto_scaling_group_info
 from rollwright.deployment_group_history import DeploymentGroupHistory, LastDeployment
 from rollwright.deployment_group_rules import valid_service_role_arn
 from rollwright.deployment_groups import (
@@ -57,9 +58,13 @@ def history_members(history: DeploymentGroupHistory) -> Result:
 def deployment_group_info(group: DeploymentGroup, application_name: str) -> Result:
     """A ``DeploymentGroupInfo`` shape; ``application_name`` is the application's current name."""
     members = settings_members(group.settings)
-    # The info lists Auto Scaling groups as structures (with the hooks CodeDeploy installed;
-    # Rollwright installs none yet), where requests list their names.
-    members["autoScalingGroups"] = [{"name": name} for name in members["autoScalingGroups"]]
+    # The info lists Auto Scaling groups as structures, with the hooks installed in them, where
+    # requests list their names.
+    installed = {hooks.auto_scaling_group: hooks for hooks in group.auto_scaling_hooks}
+    members["autoScalingGroups"] = [
+        auto_scaling_group_info(installed.get(name, InstalledHooks(name, "")))
+        for name in members["autoScalingGroups"]
+    ]
     return {
         "applicationName": application_name,
         "deploymentGroupId": group.deployment_group_id,
@@ -154,19 +159,18 @@ def update_deployment_group(services: CodeDeployServices, params: Params) -> Res
     if changes.service_role_arn == "":
         # UpdateDeploymentGroup's model lists InvalidRoleException, not RoleRequiredException.
         raise InvalidRoleException("The service role ARN cannot be empty.")
-    services.deployment_groups.update(
+    not_removed = services.deployment_groups.update(
         application_name=application_name, name=name, new_name=new_name, changes=changes
     )
-    # CodeDeploy lists the Auto Scaling hooks it could not remove; Rollwright installs none yet.
-    return {"hooksNotCleanedUp": []}
+    return {"hooksNotCleanedUp": [auto_scaling_group_info(hooks) for hooks in not_removed]}
 
 
 def delete_deployment_group(services: CodeDeployServices, params: Params) -> Result:
     check_required(params, _APPLICATION_AND_GROUP)
     application_name = valid_application_name(optional_string(params, "applicationName"))
     name = valid_deployment_group_name(optional_string(params, "deploymentGroupName"))
-    services.deployment_groups.delete(application_name, name)
-    return {"hooksNotCleanedUp": []}
+    not_removed = services.deployment_groups.delete(application_name, name)
+    return {"hooksNotCleanedUp": [auto_scaling_group_info(hooks) for hooks in not_removed]}
 
 
 OPERATIONS: dict[str, Operation] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from rollwright.deployment_records import StoredTarget
 from rollwright.deployment_requests import BATCH_GET_LIMIT
+from rollwright.ecs_deployments import EcsTarget, ecs_events
 from rollwright.errors import (
     BatchLimitExceededException,
     DeploymentIdRequiredException,
@@ -70,21 +71,58 @@ def lambda_target(target: LambdaTarget) -> Result:
     }
 
 
-def deployment_target(services: CodeDeployServices, target: StoredTarget | LambdaTarget) -> Result:
-    """A ``DeploymentTarget`` shape: an ``InstanceTarget`` (in-place targets have no label)."""
-    if isinstance(target, LambdaTarget):
-        return lambda_target(target)
+def ecs_target(target: EcsTarget) -> Result:
+    """A ``DeploymentTarget`` shape of an ECS deployment: its ``ECSTarget`` with the task sets
+    (``identifer`` is the model's own spelling)."""
+    record = target.record
+    task_sets = []
+    for info in target.task_sets:
+        shown: Result = {
+            "identifer": info.task_set.task_set_id,
+            "desiredCount": info.task_set.desired_count,
+            "pendingCount": info.task_set.pending_count,
+            "runningCount": info.task_set.running_count,
+            "status": info.task_set.status,
+            "trafficWeight": info.traffic_weight,
+            "taskSetLabel": info.label.value,
+        }
+        if info.target_group_name is not None:
+            shown["targetGroup"] = {"name": info.target_group_name}
+        task_sets.append(shown)
     return {
-        "deploymentTargetType": "InstanceTarget",
-        "instanceTarget": {
-            "deploymentId": target.deployment_id,
-            "targetId": target.instance_name,
-            "targetArn": services.deployments.target_arn(target),
-            "status": target.status.value,
-            "lastUpdatedAt": target.last_updated_at,
-            "lifecycleEvents": [lifecycle_event(event) for event in target.lifecycle_events],
+        "deploymentTargetType": "ECSTarget",
+        "ecsTarget": {
+            "deploymentId": record.deployment_id,
+            "targetId": target.target_id,
+            "targetArn": target.target_arn,
+            "lastUpdatedAt": record.last_updated,
+            "lifecycleEvents": [lifecycle_event(event) for event in ecs_events(record)],
+            "status": record.target_status.value,
+            "taskSetsInfo": task_sets,
         },
     }
+
+
+def deployment_target(
+    services: CodeDeployServices, target: StoredTarget | LambdaTarget | EcsTarget
+) -> Result:
+    """A ``DeploymentTarget`` shape: an ``InstanceTarget``, with its ``instanceLabel`` in a
+    blue/green deployment (in-place targets have none)."""
+    if isinstance(target, LambdaTarget):
+        return lambda_target(target)
+    if isinstance(target, EcsTarget):
+        return ecs_target(target)
+    instance: Result = {
+        "deploymentId": target.deployment_id,
+        "targetId": target.instance_name,
+        "targetArn": services.deployments.target_arn(target),
+        "status": target.status.value,
+        "lastUpdatedAt": target.last_updated_at,
+        "lifecycleEvents": [lifecycle_event(event) for event in target.lifecycle_events],
+    }
+    if target.instance_label is not None:
+        instance["instanceLabel"] = target.instance_label.value
+    return {"deploymentTargetType": "InstanceTarget", "instanceTarget": instance}
 
 
 def instance_summary(target: StoredTarget) -> Result:
@@ -127,18 +165,29 @@ def list_deployment_targets(services: CodeDeployServices, params: Params) -> Res
     statuses = _statuses(optional_string_list(filters, "TargetStatus"))
     labels = _labels(optional_string_list(filters, "ServerInstanceLabel"))
     targets, token = services.deployments.targets_page(deployment_id, statuses, next_token)
-    # In-place targets carry no Blue/Green label: a label filter matches none of them.
-    result: Result = {"targetIds": [] if labels else [_target_id(t) for t in targets]}
-    if token is not None and not labels:
+    # A page filtered by label may come out short; its token still leads to the rest.
+    result: Result = {"targetIds": [_target_id(t) for t in targets if _labelled(t, labels)]}
+    if token is not None:
         result["nextToken"] = token
     return result
 
 
-def _target_id(target: StoredTarget | LambdaTarget) -> str:
-    return target.target_id if isinstance(target, LambdaTarget) else target.instance_name
+def _labelled(target: StoredTarget | LambdaTarget | EcsTarget, labels: tuple[str, ...]) -> bool:
+    """Whether a target passes the ServerInstanceLabel filter: only instance targets of a
+    blue/green deployment carry a label, so a label filter matches no other target."""
+    if not labels:
+        return True
+    label = target.instance_label if isinstance(target, StoredTarget) else None
+    return label is not None and label.value in labels
 
 
-def _instances(targets: list[StoredTarget] | list[LambdaTarget]) -> list[StoredTarget]:
+def _target_id(target: StoredTarget | LambdaTarget | EcsTarget) -> str:
+    return target.instance_name if isinstance(target, StoredTarget) else target.target_id
+
+
+def _instances(
+    targets: list[StoredTarget] | list[LambdaTarget] | list[EcsTarget],
+) -> list[StoredTarget]:
     """The deprecated instance operations see EC2 and on-premises targets only."""
     return [t for t in targets if isinstance(t, StoredTarget)]
 
@@ -189,14 +238,14 @@ def list_deployment_instances(services: CodeDeployServices, params: Params) -> R
     deployment_id = optional_string(params, "deploymentId") or ""
     next_token = optional_string(params, "nextToken")
     statuses = _statuses(optional_string_list(params, "instanceStatusFilter"))
-    labels = optional_string_list(params, "instanceTypeFilter")
-    for label in labels or ():
+    labels = tuple(optional_string_list(params, "instanceTypeFilter") or ())
+    for label in labels:
         enum_value_of_label(label)
     targets, token = services.deployments.targets_page(deployment_id, statuses, next_token)
     result: Result = {
-        "instancesList": [] if labels else [t.instance_name for t in _instances(targets)]
+        "instancesList": [t.instance_name for t in _instances(targets) if _labelled(t, labels)]
     }
-    if token is not None and not labels:
+    if token is not None:
         result["nextToken"] = token
     return result
 

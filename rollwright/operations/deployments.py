@@ -10,13 +10,13 @@ from typing import Any
 
 from rollwright.agent_protocol import FileExistsBehavior
 from rollwright.applications import valid_application_name
+from rollwright.blue_green_targets import TargetInstances
 from rollwright.deployment_configs import valid_deployment_config_name
 from rollwright.deployment_group_settings import (
     AlarmConfiguration,
     AutoRollbackConfiguration,
     AutoRollbackEvent,
     AutoScalingGroupProcess,
-    TagFilterType,
 )
 from rollwright.deployment_groups import valid_deployment_group_name
 from rollwright.deployment_records import DeploymentQuery, RollbackInfo, StoredDeployment
@@ -34,8 +34,10 @@ from rollwright.errors import (
     InvalidInputException,
     InvalidTargetInstancesException,
     InvalidTimeRangeException,
+    SerializationException,
 )
 from rollwright.model_constraints import check_length, check_required, enum_value, optional_enum
+from rollwright.operations.deployment_group_members import tag_filters_member, tag_set_member
 from rollwright.operations.revisions import revision_location, revision_request
 from rollwright.operations.shapes import CodeDeployServices, Operation, Params, Result
 from rollwright.request_members import (
@@ -162,9 +164,7 @@ def create_deployment(services: CodeDeployServices, params: Params) -> Result:
         InvalidInputException,
         "deployment mode",
     )
-    target_instances = optional_structure(params, "targetInstances")
-    if target_instances is not None:
-        _check_target_instances(target_instances)
+    target_instances = _target_instances(optional_structure(params, "targetInstances"))
     auto_rollback = _auto_rollback(optional_structure(params, "autoRollbackConfiguration"))
     alarms = _alarms(optional_structure(params, "overrideAlarmConfiguration"))
     processes = _processes(optional_structure(params, "ec2DeploymentOptions"))
@@ -182,7 +182,7 @@ def create_deployment(services: CodeDeployServices, params: Params) -> Result:
         update_outdated_instances_only=bool(update_outdated),
         auto_rollback_configuration=auto_rollback,
         override_alarm_configuration=alarms,
-        target_instances_given=target_instances is not None,
+        target_instances=target_instances,
     )
     if mode is DeploymentMode.RESTART:
         raise InvalidInputException("deploymentMode RESTART is not supported by Rollwright yet.")
@@ -196,20 +196,20 @@ def create_deployment(services: CodeDeployServices, params: Params) -> Result:
     return {"deploymentId": services.deployments.create(request, key=key)}
 
 
-def _check_target_instances(members: Mapping[str, Any]) -> None:
-    tag_set = optional_structure(members, "ec2TagSet") or {}
-    filter_lists = [optional_structures(members, "tagFilters") or []]
-    for group in tag_set.get("ec2TagSetList") or []:
-        filter_lists.append([f for f in group or [] if isinstance(f, dict)])
-    optional_string_list(members, "autoScalingGroups")
-    for filters in filter_lists:
-        for tag_filter in filters:
-            optional_enum(
-                TagFilterType,
-                optional_string(tag_filter, "Type"),
-                InvalidTargetInstancesException,
-                "tag filter type",
-            )
+def _target_instances(members: Mapping[str, Any] | None) -> TargetInstances | None:
+    """``targetInstances`` with the model's types (its rules: ``blue_green_targets``)."""
+    if members is None:
+        return None
+    error = InvalidTargetInstancesException
+    tag_set = optional_structure(members, "ec2TagSet")
+    groups = (tag_set or {}).get("ec2TagSetList")
+    if groups is not None and not isinstance(groups, list):
+        raise SerializationException("Member ec2TagSetList must be a list of tag groups")
+    return TargetInstances(
+        tag_filters=tag_filters_member(optional_structures(members, "tagFilters"), error) or (),
+        tag_set=() if tag_set is None else tag_set_member(tag_set, "ec2TagSetList", error),
+        auto_scaling_groups=tuple(optional_string_list(members, "autoScalingGroups") or ()),
+    )
 
 
 def _auto_rollback(members: Mapping[str, Any] | None) -> AutoRollbackConfiguration | None:

@@ -37,6 +37,9 @@ def put_lifecycle_event_hook_execution_status(
         raise InvalidLifecycleEventHookExecutionStatusException(
             "The status is required: Succeeded or Failed."
         )
+    ecs = services.deployments.ecs_deployments
+    if ecs is not None and (answered := ecs.put_hook_status(deployment_id, execution_id, status)):
+        return {"lifecycleEventHookExecutionId": answered}
     hooks = services.deployments.lambda_deployments
     if hooks is None:
         raise UnsupportedActionForDeploymentTypeException(

@@ -23,16 +23,54 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class _Gateways:
+    """Gateways for the session's modules: the next one spawned ahead, the used ones stopped
+    without waiting (the waiting is done once, at the end of the session)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp_path_factory = tmp_path_factory
+        self._spare: launcher.SpawnedGateway | None = None
+        self._stopping: list[Path] = []
+
+    def take(self) -> launcher.SpawnedGateway:
+        """The spare gateway (a new one if there is none), and a new spare for the next module:
+        its moto imports (most of a devstack's start-up) overlap the current module's tests."""
+        gateway = self._spare or self._spawn()
+        self._spare = self._spawn()
+        return gateway
+
+    def release(self, state_dir: Path) -> None:
+        launcher.stop(state_dir, wait=False)
+        self._stopping.append(state_dir)
+
+    def close(self) -> None:
+        if self._spare is not None:
+            self._stopping.append(self._spare.state_dir)
+            self._spare = None
+        for state_dir in self._stopping:
+            launcher.stop(state_dir)
+
+    def _spawn(self) -> launcher.SpawnedGateway:
+        return launcher.spawn(self._tmp_path_factory.mktemp("devstack"), _free_port())
+
+
+@pytest.fixture(scope="session")
+def _gateways(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Gateways]:
+    gateways = _Gateways(tmp_path_factory)
+    yield gateways
+    gateways.close()
+
+
 @pytest.fixture(scope="module")
-def devstack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevstackState]:
+def devstack(_gateways: _Gateways) -> Iterator[DevstackState]:
     """A running devstack with the Rollwright stack deployed; its state as state.json holds it.
 
-    One per test module: the devstack's memory grows with every deployment it runs (moto keeps
-    what it is given: executions, messages, log events), and one devstack for the whole suite ran
-    the machine out of memory. A fresh one takes a few seconds."""
+    One per test module, so that no module sees another's deployments, hosts or function
+    settings. Its gateway process was spawned while the previous module ran, and it is stopped
+    without waiting, so a module pays for deploying the stack (a few seconds) and little else."""
     if not (CDK_OUT / "manifest.json").exists():
         subprocess.run([sys.executable, "app.py"], cwd=REPOSITORY_ROOT, check=True, timeout=600)
-    state_dir = tmp_path_factory.mktemp("devstack")
-    state = launcher.start(state_dir, _free_port(), template_dir=CDK_OUT)
+    gateway = _gateways.take()
+    state = launcher.start(gateway.state_dir, template_dir=CDK_OUT, spawned=gateway)
     yield state
-    launcher.stop(state_dir)
+    _gateways.release(gateway.state_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rollwright.applications import ComputePlatform
 from rollwright.deployment_status import DeploymentStatus
 
 
@@ -13,6 +14,7 @@ class InMemoryStopStore:
         self.in_progress: dict[str, int] = {}
         self.stops: dict[str, bool] = {}
         self.alarms: dict[str, str] = {}  # deployment id -> the alarm that stopped it
+        self.platforms: dict[str, ComputePlatform] = {}  # Server unless set
 
     def request_stop(
         self,
@@ -35,6 +37,11 @@ class InMemoryStopStore:
 
     def status_of(self, deployment_id: str) -> DeploymentStatus | None:
         return self.statuses.get(deployment_id)
+
+    def compute_platform(self, deployment_id: str) -> ComputePlatform | None:
+        if deployment_id not in self.statuses:
+            return None
+        return self.platforms.get(deployment_id, ComputePlatform.SERVER)
 
 
 class RecordingRollout:

@@ -38,12 +38,13 @@ class InMemoryDeploymentStore:
             return CreatedDeployment(self.requests[deployment.request_key], new=False)
         plan, settings = deployment.plan, deployment.plan.settings
         group_id = settings.deployment_group_id
-        if deployment.ended is None and group_id in self.active:
+        claims = deployment.ended is None and deployment.claims_group
+        if claims and group_id in self.active:
             raise DeploymentLimitExceededException(
                 f"The deployment group {settings.deployment_group_name} already has an active "
                 f"Deployment {self.active[group_id]}."
             )
-        if deployment.ended is None:
+        if claims:
             self.active[group_id] = settings.deployment_id
         self.requests[deployment.request_key] = settings.deployment_id
         self.groups[settings.deployment_id] = group_id

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from rollwright.account_region import AccountRegion
 from rollwright.applications import Applications
+from rollwright.auto_scaling_hooks import LifecycleHooks
 from rollwright.deployment_configs import DeploymentConfigs
 from rollwright.deployment_groups import DeploymentGroups
 from rollwright.deployment_requests import new_deployment_id
@@ -37,6 +38,7 @@ def in_memory_services(
     deployment_store: InMemoryDeploymentStore | None = None,
     fleet: FakeFleet | None = None,
     workflows: RecordingWorkflows | None = None,
+    hooks: LifecycleHooks | None = None,
 ) -> CodeDeployServices:
     """Services over fresh in-memory stores. A test that holds its own ``applications`` passes
     it, and its store as ``application_store`` when application tags must see it too."""
@@ -52,7 +54,11 @@ def in_memory_services(
         config_store, PREDEFINED_DEPLOYMENT_CONFIGS, clock=clock, new_id=new_id
     )
     groups = DeploymentGroups(
-        InMemoryDeploymentGroupStore(config_store), applications, configs, new_id=new_id
+        InMemoryDeploymentGroupStore(config_store),
+        applications,
+        configs,
+        new_id=new_id,
+        hooks=hooks,
     )
     revisions = ApplicationRevisions(InMemoryRevisionStore(), applications, clock=clock)
     on_premises = OnPremisesInstances(

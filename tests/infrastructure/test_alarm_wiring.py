@@ -6,9 +6,8 @@ from tests.infrastructure.conftest import SynthesizedStack
 
 
 def test_rule_matches_cloudwatch_alarm_state_changes(synthesized: SynthesizedStack) -> None:
-    # Given the stack's one EventBridge rule / When reading its pattern
+    # Given the stack's alarm rule / When reading its pattern
     # Then it matches CloudWatch alarm state changes
-    synthesized.template.resource_count_is("AWS::Events::Rule", 1)
     synthesized.template.has_resource_properties(
         "AWS::Events::Rule",
         {
@@ -28,7 +27,7 @@ def test_rule_targets_the_alarm_function_with_retries_and_a_dead_letter_queue(
     # Then it is the alarm function, with a retry policy and the dead-letter queue
     alarm_function = synthesized.logical_id_of("AWS::Lambda::Function", "AlarmFunction")
     dead_letters = synthesized.logical_id_of("AWS::SQS::Queue", "AlarmDeadLetters")
-    (rule,) = synthesized.template.find_resources("AWS::Events::Rule").values()
+    rule = synthesized.resources[synthesized.logical_id_of("AWS::Events::Rule", "AlarmWiring")]
     (target,) = rule["Properties"]["Targets"]
     assert target["Arn"] == {"Fn::GetAtt": [alarm_function, "Arn"]}
     assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": [dead_letters, "Arn"]}}

@@ -19,6 +19,7 @@ HANDLERS = {
     "alarm": "functions.alarm.handler.handler",
     "notify": "functions.notify.handler.handler",
     "hook-runner": "functions.hook_runner.handler.handler",
+    "auto-scaling": "functions.auto_scaling.handler.handler",
 }
 POWERTOOLS_VARIABLES = {
     "POWERTOOLS_SERVICE_NAME",
@@ -55,11 +56,18 @@ EXPECTED_VARIABLES = {
     "alarm": {"TABLE_NAME", "HOST_QUEUE_PREFIX", *STATE_MACHINE_VARIABLES},
     "notify": {"TABLE_NAME"},
     "hook-runner": {"TABLE_NAME", "API_URL"},
+    "auto-scaling": {
+        "TABLE_NAME",
+        "HOST_QUEUE_PREFIX",
+        *STATE_MACHINE_VARIABLES,
+        *HOST_LIMIT_VARIABLES,
+    },
 }
 
 
-def test_there_are_exactly_the_five_contract_functions(synthesized: SynthesizedStack) -> None:
-    # Given the stack / When listing its functions / Then api, agent, workflow, alarm, notify
+def test_there_are_exactly_the_contract_functions(synthesized: SynthesizedStack) -> None:
+    # Given the stack / When listing its functions
+    # Then api, agent, workflow, alarm, notify, hook-runner, auto-scaling
     handlers = {
         function["Properties"]["Handler"]
         for function in synthesized.template.find_resources("AWS::Lambda::Function").values()

@@ -99,6 +99,10 @@ def test_the_api_and_the_workflow_may_shift_aliases_and_answer_hook_waits(
     for role in ("ApiFunctionRole", "WorkflowFunctionRole"):
         actions = {a for s in _statements(synthesized, role) for a in _actions(s)}
         assert {"lambda:GetAlias", "lambda:UpdateAlias"} <= actions
-    lambda_machine = synthesized.logical_id_of("AWS::StepFunctions::StateMachine", "Lambda")
+    # The hook waits of both traffic machines (Lambda and ECS), no other.
+    machines = [
+        {"Ref": synthesized.logical_id_of("AWS::StepFunctions::StateMachine", name)}
+        for name in ("Lambda", "Ecs")
+    ]
     (statement,) = _statements(synthesized, "HookTaskResponses")
-    assert statement["Resource"] == {"Ref": lambda_machine}
+    assert sorted(statement["Resource"], key=str) == sorted(machines, key=str)

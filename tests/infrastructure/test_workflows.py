@@ -64,7 +64,7 @@ def test_in_progress_succeeds_and_anything_else_fails_to_start(
     elif platform == "Lambda":
         assert rule["Next"] == "PlanTraffic"  # the traffic phases (test_lambda_workflow.py)
     else:
-        assert states[rule["Next"]] == {"Type": "Succeed"}
+        assert rule["Next"] == "PlanEcsDeployment"  # the ECS phases (test_ecs_workflow.py)
     assert states[choice["Default"]] == {
         "Type": "Fail",
         "Error": "DeploymentStartFailed",

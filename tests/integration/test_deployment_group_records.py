@@ -13,6 +13,7 @@ from functions.adapters.deployment_config_records import DynamoDeploymentConfigS
 from functions.adapters.deployment_group_items import group_key
 from functions.adapters.deployment_group_records import DynamoDeploymentGroupStore
 from rollwright.applications import Application, ComputePlatform, Tag
+from rollwright.auto_scaling_hooks import InstalledHooks
 from rollwright.deployment_configs import (
     DeploymentConfig,
     DeploymentConfigDefinition,
@@ -290,3 +291,19 @@ def test_application_tags_are_rewritten_on_the_version_read(store: Any, dynamodb
         tags.replace_tags("shop", read, (Tag("c", "3"),))
     assert store.find("shop").tags == (Tag("b", "2"),)
     assert tags.tags_of("ghost") is None
+
+
+def test_a_groups_auto_scaling_hooks_are_stored_with_it(
+    groups: DynamoDeploymentGroupStore,
+) -> None:
+    # Given a group with hooks installed in two Auto Scaling groups
+    added = replace(
+        group(auto_scaling_groups=("web-asg", "api-asg"), termination_hook_enabled=True),
+        auto_scaling_hooks=(
+            InstalledHooks("web-asg", "launch-1", "termination-1"),
+            InstalledHooks("api-asg", "launch-2", "termination-2"),
+        ),
+    )
+    # When it is stored and read back / Then its hooks are as they were
+    groups.add(added, limit=1000)
+    assert groups.find("app-1", "web") == added

@@ -394,18 +394,36 @@ def test_record_deployment_sets_the_history_members(services: CodeDeployServices
     }
 
 
-def test_a_late_report_of_an_older_deployment_changes_nothing(
+def test_a_late_report_of_an_older_deployment_keeps_the_last_attempted_one(
     services: CodeDeployServices,
 ) -> None:
     group_id = create(services, "shop", "web")
     noon = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     newer = LastDeployment("d-NEWNEWNEW", DeploymentStatus.IN_PROGRESS, noon)
     services.deployment_groups.record_deployment(group_id, newer)
-    older = LastDeployment("d-OLDOLDOLD", DeploymentStatus.SUCCEEDED, noon.replace(hour=11))
+    older = LastDeployment("d-OLDOLDOLD", DeploymentStatus.FAILED, noon.replace(hour=11))
     services.deployment_groups.record_deployment(group_id, older)
     got = info(services, "shop", "web")
     assert got["lastAttemptedDeployment"]["deploymentId"] == "d-NEWNEWNEW"
     assert "lastSuccessfulDeployment" not in got
+
+
+def test_a_success_recorded_after_the_next_deployment_was_created_still_counts(
+    services: CodeDeployServices,
+) -> None:
+    # Given the next deployment created (the group is released when the status is written)
+    # before the finish of the previous one records its success
+    group_id = create(services, "shop", "web")
+    noon = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+    newer = LastDeployment("d-NEWNEWNEW", DeploymentStatus.IN_PROGRESS, noon)
+    services.deployment_groups.record_deployment(group_id, newer)
+    # When the success is recorded
+    older = LastDeployment("d-OLDOLDOLD", DeploymentStatus.SUCCEEDED, noon.replace(hour=11))
+    services.deployment_groups.record_deployment(group_id, older)
+    # Then it is the last successful deployment (a rollback of the newer one goes back to it)
+    got = info(services, "shop", "web")
+    assert got["lastAttemptedDeployment"]["deploymentId"] == "d-NEWNEWNEW"
+    assert got["lastSuccessfulDeployment"]["deploymentId"] == "d-OLDOLDOLD"
 
 
 def test_an_update_that_lost_a_race_is_decided_again_on_the_fresh_group(

@@ -154,3 +154,30 @@ def test_a_rollback_targets_the_revision_of_the_last_successful_deployment(outco
     else:
         assert isinstance(decision, RollbackDeployment)
         assert (decision.last_good_deployment_id, decision.revision) == last_good
+
+
+def test_a_success_recorded_after_the_next_deployment_was_created_is_the_last_successful_one():
+    # Given a deployment that succeeded, and the next one created before its success is recorded
+    first = LastDeployment("d-FIRST0001", DeploymentStatus.CREATED, T0)
+    history = DeploymentGroupHistory().with_deployment(first, GOOD)
+    following = LastDeployment("d-NEXT00001", DeploymentStatus.CREATED, T0 + timedelta(minutes=1))
+    history = history.with_deployment(following, None)
+    # When the first one's success is recorded late
+    succeeded_late = LastDeployment("d-FIRST0001", DeploymentStatus.SUCCEEDED, T0, T0)
+    history = history.with_deployment(succeeded_late, GOOD)
+    # Then it is the last successful deployment and its revision the target revision, and the
+    # later one stays the last attempted
+    assert history.last_successful_deployment == succeeded_late
+    assert history.target_revision == GOOD
+    assert history.last_attempted_deployment == following
+    # and a failure of the later one rolls back to it
+    decision = decide(history=history, deployment_id="d-NEXT00001")
+    assert isinstance(decision, RollbackDeployment)
+    assert decision.last_good_deployment_id == "d-FIRST0001"
+
+
+def test_a_late_success_does_not_replace_a_later_successful_deployment():
+    older = LastDeployment("d-OLDER0001", DeploymentStatus.SUCCEEDED, T0, T0)
+    newer = LastDeployment("d-NEWER0001", DeploymentStatus.SUCCEEDED, T0 + timedelta(minutes=1))
+    history = DeploymentGroupHistory().with_deployment(newer, GOOD)
+    assert history.with_deployment(older, None) == history

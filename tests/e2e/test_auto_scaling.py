@@ -1,0 +1,302 @@
+"""Auto Scaling integration on the devstack: moto runs the Auto Scaling group and its instances,
+a real agent runs on each instance id, and the stock ``codedeploy`` client drives the group.
+
+moto emits no lifecycle actions; the devstack synthesizes them (``devstack/lifecycle_actions.py``):
+a scale-out instance of a group with a launch hook waits in ``Pending:Wait`` and Auto Scaling's
+``EC2 Instance-launch Lifecycle Action`` event goes to the default bus.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.agent_hosts import stop_agents
+from tests.e2e.agent_hosts import Host, start_agent, upload_revision
+from tests.e2e.test_deployments_api import ROLE
+
+HOOKS = ["ApplicationStart", "ValidateService"]
+# ApplicationStart writes the revision's version into the host's deployment root; ValidateService
+# waits while the host has a hold file.
+SCRIPT = """\
+root="$(cd "$(dirname "$0")/../../../.." && pwd)"
+echo "$LIFECYCLE_EVENT start $(date +%s.%N)" >> "$root/hooks.log"
+if [ "$LIFECYCLE_EVENT" = ApplicationStart ]; then echo {version} > "$root/version"; fi
+if [ "$LIFECYCLE_EVENT" = ValidateService ]; then
+  for _ in $(seq 600); do [ -e "$root/hold" ] || break; sleep 0.1; done
+fi
+echo "$LIFECYCLE_EVENT end $(date +%s.%N)" >> "$root/hooks.log"
+"""
+TIMEOUT = 120.0
+LAUNCH_HOOK_PREFIX = "CodeDeploy-managed-automatic-launch-deployment-hook-web-"
+
+
+def _location(devstack, tmp_path: Path, suffix: str, version: str) -> dict[str, Any]:
+    revision = upload_revision(
+        devstack,
+        tmp_path / version,
+        f"e2e/asg-{suffix}-{version}.zip",
+        hooks=HOOKS,
+        script=SCRIPT.format(version=version),
+    )
+    return {
+        "revisionType": "S3",
+        "s3Location": {
+            "bucket": revision.bucket,
+            "key": revision.key,
+            "bundleType": "zip",
+            "eTag": revision.etag,
+            **({"version": revision.version} if revision.version else {}),
+        },
+    }
+
+
+def _until(condition, what: str, timeout: float = TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.5)
+
+
+def _members(autoscaling: Any, name: str) -> set[str]:
+    (group,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
+        "AutoScalingGroups"
+    ]
+    return {instance["InstanceId"] for instance in group["Instances"]}
+
+
+@pytest.fixture
+def auto_scaling_group(devstack, tmp_path):
+    """An Auto Scaling group of one instance, with a running agent on it; its name, its hosts
+    (new ones are added by the test) and the Auto Scaling client."""
+    ec2 = devstack.aws_client("ec2")
+    autoscaling = devstack.aws_client("autoscaling")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
+    name = f"asg-{uuid.uuid4().hex[:8]}"
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName=name, ImageId=image, InstanceType="t3.micro"
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchConfigurationName=name,
+        MinSize=0,
+        MaxSize=3,
+        DesiredCapacity=1,
+        AvailabilityZones=[zone],
+    )
+    hosts: dict[str, Host] = {}
+    for instance_id in _members(autoscaling, name):
+        hosts[instance_id] = Host(host_id=instance_id, root=tmp_path / instance_id)
+        start_agent(devstack, hosts[instance_id])
+    yield name, hosts, autoscaling
+    stop_agents(hosts.values())
+
+
+def _lifecycle_state(autoscaling: Any, instance_id: str) -> str:
+    (state,) = autoscaling.describe_auto_scaling_instances(InstanceIds=[instance_id])[
+        "AutoScalingInstances"
+    ]
+    return str(state["LifecycleState"])
+
+
+def _ended(codedeploy: Any, deployment_id: str) -> dict[str, Any]:
+    def ended() -> dict[str, Any] | None:
+        info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+        return info if info["status"] in ("Succeeded", "Failed", "Stopped") else None
+
+    return dict(_until(ended, f"deployment {deployment_id} to end"))
+
+
+def test_a_scale_out_instance_gets_the_last_good_revision_before_going_in_service(
+    devstack, tmp_path, auto_scaling_group
+):
+    name, hosts, autoscaling = auto_scaling_group
+    suffix = uuid.uuid4().hex[:8]
+    codedeploy = devstack.codedeploy_client()
+    application = f"asg-e2e-{suffix}"
+    codedeploy.create_application(applicationName=application)
+    # Given a deployment group on the Auto Scaling group, which installs its launch hook
+    codedeploy.create_deployment_group(
+        applicationName=application,
+        deploymentGroupName="web",
+        serviceRoleArn=ROLE,
+        autoScalingGroups=[name],
+    )
+    info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName="web")
+    (installed,) = info["deploymentGroupInfo"]["autoScalingGroups"]
+    assert installed["name"] == name
+    assert installed["hook"].startswith(LAUNCH_HOOK_PREFIX)
+    hooks = autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]
+    assert [(h["LifecycleHookName"], h["LifecycleTransition"]) for h in hooks] == [
+        (installed["hook"], "autoscaling:EC2_INSTANCE_LAUNCHING")
+    ]
+    # And v1 deployed successfully to its instance
+    first = codedeploy.create_deployment(
+        applicationName=application,
+        deploymentGroupName="web",
+        revision=_location(devstack, tmp_path, suffix, "v1"),
+    )["deploymentId"]
+    assert _ended(codedeploy, first)["status"] == "Succeeded"
+    assert [(h.root / "version").read_text().strip() for h in hosts.values()] == ["v1"]
+
+    # When the Auto Scaling group scales out by one
+    autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=2)
+    (new,) = _members(autoscaling, name) - set(hosts)
+    # (held by the launch hook until its deployment ends)
+    assert _lifecycle_state(autoscaling, new) == "Pending:Wait"
+    hosts[new] = Host(host_id=new, root=tmp_path / new)
+    start_agent(devstack, hosts[new])
+
+    # Then an autoscaling deployment of v1 to the new instance alone succeeds
+    def launch_deployment() -> dict[str, Any] | None:
+        ids = codedeploy.list_deployments(applicationName=application, deploymentGroupName="web")
+        for info in codedeploy.batch_get_deployments(deploymentIds=ids["deployments"])[
+            "deploymentsInfo"
+        ]:
+            if info["creator"] == "autoscaling":
+                return dict(info)
+        return None
+
+    launch = _until(launch_deployment, "the launch deployment")
+    assert _ended(codedeploy, launch["deploymentId"])["status"] == "Succeeded"
+    assert (
+        launch["revision"]
+        == codedeploy.get_deployment(deploymentId=first)["deploymentInfo"]["revision"]
+    )
+    targets = codedeploy.list_deployment_targets(deploymentId=launch["deploymentId"])
+    assert targets["targetIds"] == [new]
+    # And the new instance runs v1, installed by its agent
+    assert (hosts[new].root / "version").read_text().strip() == "v1"
+
+    # And its lifecycle action was completed: the instance left Pending:Wait for InService
+    _until(
+        lambda: _lifecycle_state(autoscaling, new) == "InService",
+        "the new instance to go in service",
+        timeout=30,
+    )
+
+    # When the Auto Scaling group leaves the deployment group
+    answer = codedeploy.update_deployment_group(
+        applicationName=application, currentDeploymentGroupName="web", autoScalingGroups=[]
+    )
+    # Then its hook is removed, and none is reported as left behind
+    assert answer["hooksNotCleanedUp"] == []
+    assert autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"] == []
+
+
+def _created_by(codedeploy: Any, application: str, creator: str) -> list[dict[str, Any]]:
+    ids = codedeploy.list_deployments(applicationName=application, deploymentGroupName="web")
+    if not ids["deployments"]:
+        return []
+    infos = codedeploy.batch_get_deployments(deploymentIds=ids["deployments"])["deploymentsInfo"]
+    return [dict(info) for info in infos if info["creator"] == creator]
+
+
+def test_an_instance_launched_during_a_deployment_is_auto_updated_after_it(
+    devstack, tmp_path, auto_scaling_group
+):
+    name, hosts, autoscaling = auto_scaling_group
+    (old,) = hosts
+    suffix = uuid.uuid4().hex[:8]
+    codedeploy = devstack.codedeploy_client()
+    application = f"asg-update-{suffix}"
+    codedeploy.create_application(applicationName=application)
+    # Given a group on the Auto Scaling group (outdatedInstancesStrategy UPDATE) with v1 deployed
+    codedeploy.create_deployment_group(
+        applicationName=application,
+        deploymentGroupName="web",
+        serviceRoleArn=ROLE,
+        autoScalingGroups=[name],
+        outdatedInstancesStrategy="UPDATE",
+    )
+    first = codedeploy.create_deployment(
+        applicationName=application,
+        deploymentGroupName="web",
+        revision=_location(devstack, tmp_path, suffix, "v1"),
+    )["deploymentId"]
+    assert _ended(codedeploy, first)["status"] == "Succeeded"
+    # And v2 in progress, held in its ValidateService
+    (hosts[old].root / "hold").touch()
+    second = codedeploy.create_deployment(
+        applicationName=application,
+        deploymentGroupName="web",
+        revision=_location(devstack, tmp_path, suffix, "v2"),
+    )["deploymentId"]
+    _until(lambda: (hosts[old].root / "version").read_text().strip() == "v2", "v2 to install")
+
+    # When the group scales out during v2: the new instance gets v1, the last good revision
+    autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=2)
+    (new,) = _members(autoscaling, name) - set(hosts)
+    hosts[new] = Host(host_id=new, root=tmp_path / new)
+    start_agent(devstack, hosts[new])
+    (launch,) = _until(lambda: _created_by(codedeploy, application, "autoscaling"), "launch")
+    assert _ended(codedeploy, launch["deploymentId"])["status"] == "Succeeded"
+    assert (hosts[new].root / "version").read_text().strip() == "v1"
+    # And v2 then succeeds
+    (hosts[old].root / "hold").unlink()
+    assert _ended(codedeploy, second)["status"] == "Succeeded"
+
+    # Then an auto-update deployment brings v2 to the new instance
+    (update,) = _until(
+        lambda: _created_by(codedeploy, application, "CodeDeployAutoUpdate"), "the auto-update"
+    )
+    assert _ended(codedeploy, update["deploymentId"])["status"] == "Succeeded"
+    targets = codedeploy.list_deployment_targets(deploymentId=update["deploymentId"])
+    assert targets["targetIds"] == [new]
+    assert (hosts[new].root / "version").read_text().strip() == "v2"
+
+
+def test_termination_hooks_come_with_the_group_and_go_with_its_deletion(
+    devstack, auto_scaling_group
+):
+    name, _, autoscaling = auto_scaling_group
+    codedeploy = devstack.codedeploy_client()
+    application = f"asg-term-{uuid.uuid4().hex[:8]}"
+    codedeploy.create_application(applicationName=application)
+    # When a group with terminationHookEnabled is created on the Auto Scaling group
+    codedeploy.create_deployment_group(
+        applicationName=application,
+        deploymentGroupName="web",
+        serviceRoleArn=ROLE,
+        autoScalingGroups=[name],
+        terminationHookEnabled=True,
+    )
+    # Then the Auto Scaling group holds its launch and termination hooks, as the group says
+    info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName="web")
+    (installed,) = info["deploymentGroupInfo"]["autoScalingGroups"]
+    hooks = autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"]
+    assert {h["LifecycleHookName"]: h["LifecycleTransition"] for h in hooks} == {
+        installed["hook"]: "autoscaling:EC2_INSTANCE_LAUNCHING",
+        installed["terminationHook"]: "autoscaling:EC2_INSTANCE_TERMINATING",
+    }
+    # When the group is deleted / Then both hooks are removed and none is reported
+    answer = codedeploy.delete_deployment_group(
+        applicationName=application, deploymentGroupName="web"
+    )
+    assert answer["hooksNotCleanedUp"] == []
+    assert autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"] == []
+
+
+def test_a_deployment_group_naming_a_missing_auto_scaling_group_is_refused(devstack):
+    # Given no Auto Scaling group "missing-asg"
+    codedeploy = devstack.codedeploy_client()
+    application = f"asg-e2e-{uuid.uuid4().hex[:8]}"
+    codedeploy.create_application(applicationName=application)
+    # When a deployment group names it / Then InvalidAutoScalingGroupException, and no group
+    with pytest.raises(codedeploy.exceptions.InvalidAutoScalingGroupException):
+        codedeploy.create_deployment_group(
+            applicationName=application,
+            deploymentGroupName="web",
+            serviceRoleArn=ROLE,
+            autoScalingGroups=["missing-asg"],
+        )
+    listed = codedeploy.list_deployment_groups(applicationName=application)
+    assert listed["deploymentGroups"] == []

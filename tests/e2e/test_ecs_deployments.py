@@ -1,0 +1,412 @@
+"""ECS blue/green deployments on the devstack: a cluster with one EC2 container instance, a
+CODE_DEPLOY service with its original task set PRIMARY, two target groups behind a production and
+a test listener, real hook functions (``CodeDeployHook_*``, run by the devstack's Lambda runtime)
+that answer through PutLifecycleEventHookExecutionStatus; the stock CodeDeploy client in, the
+listeners' weights and the service's task sets out, watched at every step.
+
+The stack's wait scale is set on the api function for this module (``WAIT_SCALE``), so a
+1-minute linear interval waits 2 seconds. Each deployment moves the service to the other target
+group (the roles alternate, as in CodeDeploy), so every test reads which one is original first.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from devstack.ecs_world import (
+    EcsWorld,
+    build_ecs_world,
+    create_ecs_group,
+    ecs_appspec,
+    termination_wait,
+)
+from devstack.state import DevstackState
+from tests.e2e.test_lambda_deployments import HOOK_SOURCE, _api_function, _zip
+
+WAIT_SCALE = "0.02"
+RUN_TIMEOUT = 150.0
+HOOKS = {
+    "CodeDeployHook_ecs_ok": {"VERDICT": "Succeeded"},
+    "CodeDeployHook_ecs_fail": {"VERDICT": "Failed"},
+}
+OK, FAIL = "CodeDeployHook_ecs_ok", "CodeDeployHook_ecs_fail"
+ALARM = "e2e-ecs-errors"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the deployment changes, at one moment."""
+
+    prod: dict[str, int]
+    test: dict[str, int]
+    task_sets: tuple[tuple[str, str], ...]  # (target group name, status), sorted
+
+
+@dataclass
+class EcsApp:
+    devstack: DevstackState
+    world: EcsWorld
+    application: str = "e2e-ecs"
+    group: str = "e2e-ecs-group"
+
+    @property
+    def names(self) -> dict[str, str]:
+        return {
+            self.world.blue_target_group: self.world.blue_name,
+            self.world.green_target_group: self.world.green_name,
+        }
+
+    def _weights(self, listener: str) -> dict[str, int]:
+        elbv2 = self.devstack.aws_client("elbv2")
+        (found,) = elbv2.describe_listeners(ListenerArns=[listener])["Listeners"]
+        weights: dict[str, int] = {}
+        for action in found["DefaultActions"]:
+            groups = (action.get("ForwardConfig") or {}).get("TargetGroups")
+            if groups:
+                weights.update(
+                    {self.names[g["TargetGroupArn"]]: g.get("Weight", 1) for g in groups}
+                )
+            elif action.get("TargetGroupArn"):
+                weights[self.names[action["TargetGroupArn"]]] = 100
+        shares = {name: weight for name, weight in weights.items() if weight}
+        # One target group takes everything, whatever weight it is written with.
+        return dict.fromkeys(shares, 100) if len(shares) == 1 else shares
+
+    def snapshot(self) -> Snapshot:
+        ecs = self.devstack.aws_client("ecs")
+        (service,) = ecs.describe_services(
+            cluster=self.world.cluster, services=[self.world.service]
+        )["services"]
+        task_sets = tuple(
+            sorted(
+                (self.names[t["loadBalancers"][0]["targetGroupArn"]], t["status"])
+                for t in service.get("taskSets") or ()
+            )
+        )
+        return Snapshot(
+            self._weights(self.world.prod_listener),
+            self._weights(self.world.test_listener),
+            task_sets,
+        )
+
+    def original(self) -> tuple[str, str]:
+        """The (original, replacement) target group names now."""
+        (primary,) = [name for name, status in self.snapshot().task_sets if status == "PRIMARY"]
+        other = self.world.green_name if primary == self.world.blue_name else self.world.blue_name
+        return primary, other
+
+    def deploy(self, config: str, hooks: dict[str, str]) -> str:
+        return str(
+            self.devstack.codedeploy_client().create_deployment(
+                applicationName=self.application,
+                deploymentGroupName=self.group,
+                deploymentConfigName=config,
+                # Identical requests are one deployment (CreateDeployment is idempotent here).
+                description=f"e2e {uuid.uuid4()}",
+                revision=ecs_appspec(self.world, hooks),
+            )["deploymentId"]
+        )
+
+    def info(self, deployment_id: str) -> dict[str, Any]:
+        codedeploy = self.devstack.codedeploy_client()
+        return dict(codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"])
+
+    def watch(
+        self, deployment_id: str, *, until: Any = None
+    ) -> tuple[dict[str, Any], list[Snapshot]]:
+        """Poll until the deployment ends (or ``until(snapshot)``): its info and every distinct
+        snapshot seen."""
+        seen: list[Snapshot] = []
+        deadline = time.monotonic() + RUN_TIMEOUT
+        while time.monotonic() < deadline:
+            snapshot = self.snapshot()
+            if not seen or seen[-1] != snapshot:
+                seen.append(snapshot)
+            if until is not None and until(snapshot):
+                return self.info(deployment_id), seen
+            info = self.info(deployment_id)
+            if info["status"] in ("Succeeded", "Failed", "Stopped"):
+                final = self.snapshot()
+                if seen[-1] != final:
+                    seen.append(final)
+                return info, seen
+            time.sleep(0.2)
+        raise AssertionError(
+            f"{deployment_id} did not end within {RUN_TIMEOUT} s: {self.info(deployment_id)}, "
+            f"{seen[-1]}"
+        )
+
+    def target(self, deployment_id: str) -> dict[str, Any]:
+        codedeploy = self.devstack.codedeploy_client()
+        (target_id,) = codedeploy.list_deployment_targets(deploymentId=deployment_id)["targetIds"]
+        (target,) = codedeploy.batch_get_deployment_targets(
+            deploymentId=deployment_id, targetIds=[target_id]
+        )["deploymentTargets"]
+        assert target["deploymentTargetType"] == "ECSTarget"
+        return dict(target["ecsTarget"])
+
+    def termination_wait(self, minutes: int) -> None:
+        self.devstack.codedeploy_client().update_deployment_group(
+            applicationName=self.application,
+            currentDeploymentGroupName=self.group,
+            blueGreenDeploymentConfiguration=termination_wait(minutes),
+        )
+
+
+@pytest.fixture(scope="module")
+def app(devstack: DevstackState) -> Iterator[EcsApp]:
+    lambda_client = devstack.aws_client("lambda")
+    api = _api_function(lambda_client)
+    variables = dict(api["Environment"]["Variables"])
+    lambda_client.update_function_configuration(
+        FunctionName=api["FunctionName"],
+        Environment={"Variables": {**variables, "WAIT_SCALE": WAIT_SCALE}},
+    )
+    for name, environment in HOOKS.items():
+        lambda_client.create_function(
+            FunctionName=name,
+            Runtime="python3.12",
+            Role=api["Role"],
+            Handler="hook.handler",
+            Timeout=60,
+            Code={"ZipFile": _zip({"hook.py": HOOK_SOURCE}, with_package=True)},
+            Environment={"Variables": environment},
+        )
+    world = build_ecs_world(
+        devstack.aws_client("ec2"), devstack.aws_client("elbv2"), devstack.aws_client("ecs")
+    )
+    ecs_app = EcsApp(devstack, world)
+    create_ecs_group(
+        devstack.codedeploy_client(),
+        world,
+        application=ecs_app.application,
+        group=ecs_app.group,
+        role=api["Role"],
+    )
+    yield ecs_app
+    lambda_client.update_function_configuration(
+        FunctionName=api["FunctionName"], Environment={"Variables": variables}
+    )
+
+
+def test_a_linear_deployment_shifts_the_production_listener_ten_percent_a_step(app: EcsApp):
+    # Given the service on its original task set, and hooks that answer Succeeded
+    original, replacement = app.original()
+    hooks = dict.fromkeys(("BeforeInstall", "AfterInstall", "AfterAllowTraffic"), OK)
+
+    # When a linear deployment runs
+    deployment_id = app.deploy("CodeDeployDefault.ECSLinear10PercentEvery1Minutes", hooks)
+    info, seen = app.watch(deployment_id)
+
+    # Then production traffic moved 10 % a step, with both task sets up, onto the replacement
+    assert info["status"] == "Succeeded", info
+    shares = [s.prod[replacement] for s in seen if s.prod.get(replacement)]
+    assert list(dict.fromkeys(shares)) == [10 * n for n in range(1, 11)]
+    assert shares == sorted(shares)
+    both = ((original, "PRIMARY"), (replacement, "ACTIVE"))
+    assert all(
+        tuple(sorted(both)) == s.task_sets for s in seen if 0 < s.prod.get(replacement, 0) < 100
+    )
+    assert seen[-1].prod == {replacement: 100}
+    assert seen[-1].task_sets == ((replacement, "PRIMARY"),)
+    assert info["computePlatform"] == "ECS"
+    assert info["deploymentOverview"]["Succeeded"] == 1
+
+
+def test_all_at_once_sends_test_traffic_to_the_replacement_before_production(app: EcsApp):
+    # Given an AfterAllowTestTraffic hook that answers Succeeded
+    original, replacement = app.original()
+
+    # When an all-at-once deployment runs
+    deployment_id = app.deploy("CodeDeployDefault.ECSAllAtOnce", {"AfterAllowTestTraffic": OK})
+    info, seen = app.watch(deployment_id)
+
+    # Then the test listener went to the replacement before production did, then production
+    assert info["status"] == "Succeeded", info
+    target = app.target(deployment_id)
+    at = {e["lifecycleEventName"]: e for e in target["lifecycleEvents"]}
+    assert at["AllowTestTraffic"]["endTime"] <= at["AllowTraffic"]["startTime"]
+    assert all(s.prod == {original: 100} for s in seen if s.test == {original: 100})
+    assert seen[-1].prod == {replacement: 100}
+    assert seen[-1].test == {replacement: 100}
+    # and the target reads back as CodeDeploy's ECSTarget
+    assert target["targetId"] == f"{app.world.cluster}:{app.world.service}"
+    assert target["status"] == "Succeeded"
+    assert [(e["lifecycleEventName"], e["status"]) for e in target["lifecycleEvents"]] == [
+        (name, "Succeeded")
+        for name in (
+            "BeforeInstall",
+            "Install",
+            "AfterInstall",
+            "AllowTestTraffic",
+            "AfterAllowTestTraffic",
+            "BeforeAllowTraffic",
+            "AllowTraffic",
+            "AfterAllowTraffic",
+        )
+    ]
+    single = app.devstack.codedeploy_client().get_deployment_target(
+        deploymentId=deployment_id, targetId=target["targetId"]
+    )["deploymentTarget"]
+    assert single == {"deploymentTargetType": "ECSTarget", "ecsTarget": target}
+    (task_set,) = target["taskSetsInfo"]
+    assert (task_set["taskSetLabel"], task_set["trafficWeight"]) == ("Green", 100.0)
+    assert task_set["targetGroup"] == {"name": replacement}
+
+
+def test_a_failed_after_allow_test_traffic_hook_puts_both_listeners_back(app: EcsApp):
+    # Given an AfterAllowTestTraffic hook that answers Failed
+    original, _replacement = app.original()
+
+    # When a deployment runs
+    deployment_id = app.deploy("CodeDeployDefault.ECSAllAtOnce", {"AfterAllowTestTraffic": FAIL})
+    info, seen = app.watch(deployment_id)
+
+    # Then the test listener had moved, and both listeners and the task sets are as before
+    assert info["status"] == "Failed"
+    assert info["errorInformation"]["code"] == "HOOK_EXECUTION_FAILURE"
+    # (the hook's answer may come faster than the listener is polled: the events say it moved)
+    events = {
+        e["lifecycleEventName"]: e["status"] for e in app.target(deployment_id)["lifecycleEvents"]
+    }
+    assert (events["AllowTestTraffic"], events["AfterAllowTestTraffic"]) == ("Succeeded", "Failed")
+    assert events["AllowTraffic"] == "Skipped"
+    assert all(s.prod == {original: 100} for s in seen)
+    assert seen[-1] == Snapshot({original: 100}, {original: 100}, ((original, "PRIMARY"),))
+
+
+def test_a_failed_after_allow_traffic_hook_shifts_production_back(app: EcsApp):
+    # Given an AfterAllowTraffic hook that answers Failed
+    original, replacement = app.original()
+
+    # When an all-at-once deployment runs
+    deployment_id = app.deploy("CodeDeployDefault.ECSAllAtOnce", {"AfterAllowTraffic": FAIL})
+    info, seen = app.watch(deployment_id)
+
+    # Then production had gone to the replacement (AllowTraffic done; the hook's answer may come
+    # faster than the listener is polled), and it is back on the original, the replacement gone
+    assert info["status"] == "Failed"
+    events = {
+        e["lifecycleEventName"]: e["status"] for e in app.target(deployment_id)["lifecycleEvents"]
+    }
+    assert (events["AllowTraffic"], events["AfterAllowTraffic"]) == ("Succeeded", "Failed")
+    assert seen[-1] == Snapshot({original: 100}, {original: 100}, ((original, "PRIMARY"),))
+    assert replacement not in seen[-1].prod
+
+
+def test_stop_deployment_mid_traffic_puts_production_back_at_once(app: EcsApp):
+    # Given a canary waiting between its steps
+    original, replacement = app.original()
+    deployment_id = app.deploy("CodeDeployDefault.ECSCanary10Percent15Minutes", {})
+    app.watch(deployment_id, until=lambda s: s.prod.get(replacement) == 10)
+
+    # When it is stopped
+    answer = app.devstack.codedeploy_client().stop_deployment(deploymentId=deployment_id)
+
+    # Then the stop succeeded, traffic is back on the original and the replacement is gone
+    assert answer["status"] == "Succeeded"
+    snapshot = app.snapshot()
+    assert snapshot == Snapshot({original: 100}, {original: 100}, ((original, "PRIMARY"),))
+    info, _ = app.watch(deployment_id)
+    assert info["status"] == "Stopped"
+    assert info["errorInformation"]["code"] == "MANUAL_STOP"
+
+
+def test_continue_deployment_ends_the_termination_wait_early(app: EcsApp):
+    # Given a group that waits 60 minutes (72 s scaled) before terminating the original
+    app.termination_wait(60)
+    original, replacement = app.original()
+    deployment_id = app.deploy("CodeDeployDefault.ECSAllAtOnce", {})
+    try:
+        info, _ = app.watch(
+            deployment_id,
+            until=lambda s: s.task_sets == ((original, "ACTIVE"), (replacement, "PRIMARY")),
+        )
+        assert info["status"] == "InProgress"
+        # When the wait is continued
+        app.devstack.codedeploy_client().continue_deployment(
+            deploymentId=deployment_id, deploymentWaitType="TERMINATION_WAIT"
+        )
+        started = time.monotonic()
+        info, seen = app.watch(deployment_id)
+    finally:
+        app.termination_wait(0)
+
+    # Then the deployment succeeded well before the wait's end and the original is gone
+    assert info["status"] == "Succeeded"
+    assert time.monotonic() - started < 30
+    assert seen[-1].task_sets == ((replacement, "PRIMARY"),)
+
+
+def test_continue_deployment_of_an_ended_deployment_is_refused(app: EcsApp):
+    # Given an ECS deployment that has ended
+    deployment_id = app.deploy("CodeDeployDefault.ECSAllAtOnce", {})
+    app.watch(deployment_id)
+    codedeploy = app.devstack.codedeploy_client()
+
+    # When it is continued, Then CodeDeploy's exception says why
+    with pytest.raises(codedeploy.exceptions.DeploymentAlreadyCompletedException):
+        codedeploy.continue_deployment(
+            deploymentId=deployment_id, deploymentWaitType="TERMINATION_WAIT"
+        )
+    with pytest.raises(codedeploy.exceptions.InvalidDeploymentWaitTypeException):
+        codedeploy.continue_deployment(deploymentId=deployment_id, deploymentWaitType="SOON")
+
+
+def test_an_alarm_during_the_canary_bake_shifts_production_back_at_once(app: EcsApp):
+    # Given a group watching an alarm (in OK), and a canary baking at 10 %
+    cloudwatch = app.devstack.aws_client("cloudwatch")
+    cloudwatch.put_metric_alarm(
+        AlarmName=ALARM,
+        MetricName="Errors",
+        Namespace="E2E",
+        Statistic="Sum",
+        Period=60,
+        EvaluationPeriods=1,
+        Threshold=1.0,
+        ComparisonOperator="GreaterThanOrEqualToThreshold",
+    )
+    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="quiet")
+    codedeploy = app.devstack.codedeploy_client()
+    codedeploy.update_deployment_group(
+        applicationName=app.application,
+        currentDeploymentGroupName=app.group,
+        alarmConfiguration={"enabled": True, "alarms": [{"name": ALARM}]},
+    )
+    original, replacement = app.original()
+    try:
+        deployment_id = app.deploy("CodeDeployDefault.ECSCanary10Percent15Minutes", {})
+        app.watch(deployment_id, until=lambda s: s.prod.get(replacement) == 10)
+
+        # When the alarm goes to ALARM (the devstack sends CloudWatch's state-change event)
+        cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="ALARM", StateReason="errors")
+        info, _ = app.watch(deployment_id)
+    finally:
+        codedeploy.update_deployment_group(
+            applicationName=app.application,
+            currentDeploymentGroupName=app.group,
+            alarmConfiguration={"enabled": False, "alarms": []},
+        )
+        cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="quiet")
+
+    # Then it is Stopped with ALARM_ACTIVE, traffic back on the original, the replacement gone
+    assert info["status"] == "Stopped", info
+    assert info["errorInformation"]["code"] == "ALARM_ACTIVE"
+    assert app.snapshot() == Snapshot({original: 100}, {original: 100}, ((original, "PRIMARY"),))
+
+
+def test_continue_deployment_of_an_unknown_deployment_is_refused(app: EcsApp):
+    # Given no such deployment / When it is continued / Then CodeDeploy's exceptions say why
+    codedeploy = app.devstack.codedeploy_client()
+    with pytest.raises(codedeploy.exceptions.DeploymentDoesNotExistException):
+        codedeploy.continue_deployment(deploymentId="d-AAAAAAAAA")
+    with pytest.raises(codedeploy.exceptions.InvalidDeploymentIdException):
+        codedeploy.continue_deployment(deploymentId="not-an-id")
+    with pytest.raises(codedeploy.exceptions.DeploymentIdRequiredException):
+        codedeploy.continue_deployment()
