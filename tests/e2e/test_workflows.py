@@ -28,34 +28,8 @@ def _deployment_id():
     return "d-" + uuid.uuid4().hex[:9].upper()
 
 
-# The Server machine goes on to its hosts' phase (tests/e2e/test_server_rollout.py), the Lambda
-# machine to its traffic phases (tests/e2e/test_lambda_deployments.py).
-@pytest.mark.parametrize("output", ["EcsStateMachineArn"])
-def test_a_workflow_moves_a_created_deployment_to_in_progress(devstack, output):
-    # Given a created deployment in the stack's table
-    table = devstack.aws_client("dynamodb")
-    deployment_id = _deployment_id()
-    table_name = devstack.stack_outputs["TableName"]
-    table.put_item(
-        TableName=table_name,
-        Item={
-            "pk": {"S": f"DEPLOYMENT#{deployment_id}"},
-            "sk": {"S": "DEPLOYMENT"},
-            "status": {"S": "Created"},
-        },
-    )
-    # When its state machine runs
-    execution = _run(devstack, devstack.stack_outputs[output], deployment_id)
-    # Then the workflow function ran through the local Lambda runtime and moved the status
-    assert execution["status"] == "SUCCEEDED", execution
-    item = table.get_item(
-        TableName=table_name,
-        Key={"pk": {"S": f"DEPLOYMENT#{deployment_id}"}, "sk": {"S": "DEPLOYMENT"}},
-        ConsistentRead=True,
-    )["Item"]
-    assert item["status"] == {"S": "InProgress"}
-
-
+# Each machine's begin step moving a created deployment on is covered where the machine goes on:
+# tests/e2e/test_server_rollout.py, test_lambda_deployments.py and test_ecs_deployments.py.
 @pytest.mark.parametrize("output", STATE_MACHINES)
 def test_a_workflow_for_a_missing_deployment_fails(devstack, output):
     execution = _run(devstack, devstack.stack_outputs[output], _deployment_id())
