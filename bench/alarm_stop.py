@@ -12,6 +12,9 @@ AWS does) to the deployment Stopped, to its traffic restored, and to its rollbac
   (CodeDeploy's behaviour), so the time to Stopped includes what is left of that host's hooks.
   The group rolls back on DEPLOYMENT_STOP_ON_ALARM: measured to the rollback Succeeded (the
   previous revision back on all four hosts, one at a time).
+- ECS: ``ECSCanary10Percent15Minutes`` (a 9-second bake at the same wait scale) on
+  ``devstack.ecs_world``'s service, in a group watching the alarm. Measured: to ``Stopped``, and to
+  the production listener forwarding to the original target group alone (DescribeListeners).
 
 Target: Stopped <= 2 s after the alarm on the devstack (Lambda: nothing to wait for). Medians and
 maxima of the runs; the Lambda case's first run meets a cold alarm function and is reported apart.
@@ -29,6 +32,7 @@ from typing import Any
 
 from bench import lambda_deployment
 from bench.context import BenchContext
+from bench.ecs_deployment import _original_target_group, _production
 from bench.report import ScenarioResult
 from devstack.agent_hosts import (
     Host,
@@ -38,6 +42,7 @@ from devstack.agent_hosts import (
     stop_agents,
     upload_bundle,
 )
+from devstack.ecs_world import build_ecs_world, create_ecs_group, ecs_appspec
 from devstack.state import DevstackState
 
 REPEATS = 3
@@ -47,6 +52,8 @@ TIMEOUT_SECONDS = 180.0
 ROLE = "arn:aws:iam::123456789012:role/codedeploy"
 LAMBDA_GROUP = "bench-lambda-alarmed"
 LAMBDA_CANARY = "CodeDeployDefault.LambdaCanary10Percent30Minutes"
+ECS_APPLICATION, ECS_GROUP = "bench-ecs-alarm", "bench-ecs-alarmed"
+ECS_CANARY = "CodeDeployDefault.ECSCanary10Percent15Minutes"
 HOSTS = 4
 HOOK_SECONDS = 2.0
 # ApplicationStart writes the version; ValidateService takes HOOK_SECONDS; both log their times.
@@ -65,12 +72,13 @@ def run(context: BenchContext) -> ScenarioResult:
     result = ScenarioResult(scenario="alarm_stop")
     suffix = f"{int(time.time()) % 100000:05d}"
     _lambda_case(devstack, result, f"bench-lambda-errors-{suffix}")
+    _ecs_case(devstack, result, suffix)
     _inplace_case(devstack, result, suffix)
     result.details["targets"] = {"alarm_to_stopped_s": 2.0}
     result.details["method"] = {
         "clock": "from SetAlarmState returning (the devstack emits the EventBridge event then)",
         "poll_seconds": POLL_SECONDS,
-        "repeats": {"lambda": LAMBDA_REPEATS, "inplace": REPEATS},
+        "repeats": {"lambda": LAMBDA_REPEATS, "ecs": REPEATS, "inplace": REPEATS},
         "statistic": "median (and max) of the repeats",
         "inplace_hook_seconds": HOOK_SECONDS,
     }
@@ -153,6 +161,70 @@ def _alias(lambda_client: Any) -> tuple[str, dict[str, float]]:
     )
     weights = (alias.get("RoutingConfig") or {}).get("AdditionalVersionWeights") or {}
     return str(alias["FunctionVersion"]), dict(weights)
+
+
+# --- ECS ------------------------------------------------------------------------------------------
+
+
+def _ecs_case(devstack: DevstackState, result: ScenarioResult, suffix: str) -> None:
+    """Runs after the Lambda case, which set the api function's wait scale."""
+    world = build_ecs_world(
+        devstack.aws_client("ec2"),
+        devstack.aws_client("elbv2"),
+        devstack.aws_client("ecs"),
+        name=f"alarm-{suffix}",
+    )
+    codedeploy = devstack.codedeploy_client()
+    alarm = f"bench-ecs-errors-{suffix}"
+    cloudwatch = _alarm(devstack, alarm)
+    application = f"{ECS_APPLICATION}-{suffix}"
+    create_ecs_group(codedeploy, world, application=application, group=ECS_GROUP, role=ROLE)
+    codedeploy.update_deployment_group(
+        applicationName=application,
+        currentDeploymentGroupName=ECS_GROUP,
+        alarmConfiguration={"enabled": True, "alarms": [{"name": alarm}]},
+    )
+    stopped, restored = [], []
+    for repeat in range(REPEATS):
+        original = _original_target_group(devstack, world)
+        deployment_id = str(
+            codedeploy.create_deployment(
+                applicationName=application,
+                deploymentGroupName=ECS_GROUP,
+                deploymentConfigName=ECS_CANARY,
+                description=f"alarm bench {repeat}",
+                revision=ecs_appspec(world, {}),
+            )["deploymentId"]
+        )
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        # The canary step: production forwards to both target groups.
+        while len(_production(devstack, world)) < 2:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{deployment_id}: the canary step never came")
+            time.sleep(POLL_SECONDS)
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="bench")
+        changed = time.time()
+        to_stopped = to_restored = None
+        while to_stopped is None or to_restored is None:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{deployment_id} was not stopped by the alarm")
+            if to_restored is None and _production(devstack, world) == {original}:
+                to_restored = time.time() - changed
+            if to_stopped is None:
+                status = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"][
+                    "status"
+                ]
+                if status == "Stopped":
+                    to_stopped = time.time() - changed
+                elif status in ("Succeeded", "Failed"):
+                    raise RuntimeError(f"{deployment_id} ended {status}, not Stopped")
+            time.sleep(POLL_SECONDS)
+        stopped.append(to_stopped)
+        restored.append(to_restored)
+        cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="quiet")
+    subject = "ECS canary at 10 %"
+    _add(result, subject, "alarm to Stopped", stopped)
+    _add(result, subject, "alarm to production back on the original target group", restored)
 
 
 # --- in place -------------------------------------------------------------------------------------
