@@ -199,8 +199,12 @@ def _ecs_case(devstack: DevstackState, result: ScenarioResult, suffix: str) -> N
         deadline = time.monotonic() + TIMEOUT_SECONDS
         # The canary step: production forwards to both target groups.
         while len(_production(devstack, world)) < 2:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{deployment_id}: the canary step never came")
+            info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+            if time.monotonic() > deadline or info["status"] in ("Succeeded", "Failed", "Stopped"):
+                raise RuntimeError(
+                    f"{deployment_id}: the canary step never came ({info['status']}: "
+                    f"{info.get('errorInformation')})"
+                )
             time.sleep(POLL_SECONDS)
         cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="bench")
         changed = time.time()

@@ -30,6 +30,7 @@ class EcsWorld:
     prod_listener: str
     test_listener: str
     original_task_set: str
+    container_name: str  # the task definitions' one container, behind the load balancer
 
 
 def _instance_document(ec2: Any) -> str:
@@ -120,6 +121,7 @@ def build_ecs_world(ec2: Any, elbv2: Any, ecs: Any, *, name: str = "web") -> Ecs
         prod_listener=listeners[0],
         test_listener=listeners[1],
         original_task_set=original,
+        container_name=name,
     )
 
 
@@ -134,7 +136,10 @@ def ecs_appspec(world: EcsWorld, hooks: dict[str, str]) -> dict[str, Any]:
                         "Type": "AWS::ECS::Service",
                         "Properties": {
                             "TaskDefinition": world.new_task_definition,
-                            "LoadBalancerInfo": {"ContainerName": "web", "ContainerPort": 80},
+                            "LoadBalancerInfo": {
+                                "ContainerName": world.container_name,
+                                "ContainerPort": 80,
+                            },
                         },
                     }
                 }
