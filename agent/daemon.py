@@ -1,7 +1,8 @@
 """The agent's worker loop (``rollwright-agent run``).
 
     start: report what a previous run left in flight (executor.recover)
-    loop:  long-poll the host queue → run the command through the executor → delete the message
+    loop:  long-poll the host queue → run the command through the executor → deliver its reports
+           → delete the message
 
 One command at a time: the queue is not polled while a command runs, so a copy that SQS delivers
 again meanwhile waits in the queue and then finds the command in the executor's journal (its hooks
@@ -33,6 +34,7 @@ from agent.executor import Executor
 from agent.log_shipper import HookLogShipper
 from agent.periodic import PeriodicAction
 from agent.poller import CommandPoller, QueueMissingError, ReceivedCommand
+from agent.report_queue import EventReportQueue
 from agent.reporter import AgentApiReporter
 from agent.status import AgentState, AgentStatus, StatusFile
 from rollwright.agent_protocol import EventOutcome, EventReport, Heartbeat
@@ -74,6 +76,8 @@ class AgentDaemon:
         self._poller = poller
         self._executor = executor
         self._reporter = reporter
+        # Event reports go behind the hooks, batched (protocol 1.1); heartbeats go directly.
+        self._event_reports = EventReportQueue(reporter)
         self._log_shipper = log_shipper
         self._status_file = status_file
         self._visibility_extension = visibility_extension_seconds
@@ -123,6 +127,7 @@ class AgentDaemon:
         try:
             self._write_status(AgentState.STARTING)
             self._executor.recover(self._event_reporter())
+            self._event_reports.flush()
             while not self._stop.is_set():
                 received = self._next_command()
                 if received is not None:
@@ -207,6 +212,9 @@ class AgentDaemon:
         finally:
             self._command, self._event = None, None
             self._log_shipper.flush()
+        # The message goes (or comes back) only once the control plane has the reports. (Not on
+        # a cold shutdown: it leaves at once, and the restart reports the event in flight.)
+        self._event_reports.flush()
         if outcome.paused:
             # Shutting down between two events: the rest of the segment runs after the restart,
             # when the message comes back (now, not after its visibility timeout).
@@ -238,7 +246,7 @@ class AgentDaemon:
         )
 
     def _event_reporter(self) -> _DaemonEventReporter:
-        return _DaemonEventReporter(self._reporter, self._log_shipper, self._event_started)
+        return _DaemonEventReporter(self._event_reports, self._log_shipper, self._event_started)
 
     def _event_started(self, event: LifecycleEvent) -> None:
         self._event = event
@@ -269,7 +277,7 @@ class _DaemonEventReporter:
 
     def __init__(
         self,
-        reporter: AgentApiReporter,
+        reporter: EventReportQueue,
         log_shipper: HookLogShipper,
         event_started: Callable[[LifecycleEvent], None],
     ) -> None:

@@ -1,7 +1,8 @@
 """Event reports and heartbeats to the agent API, signed as the host.
 
-``POST <api_url>/agent/v1/events`` carries an ``EventReport`` and
-``POST <api_url>/agent/v1/heartbeat`` a ``Heartbeat``, both as the JSON documents of
+``POST <api_url>/agent/v1/events`` carries an ``EventReport``, ``POST <api_url>/agent/v1.1/events``
+an ``EventReportBatch`` (``report_batch``; the daemon sends through ``agent.report_queue``) and
+``POST <api_url>/agent/v1/heartbeat`` a ``Heartbeat``, all as the JSON documents of
 ``rollwright.agent_protocol``, SigV4-signed for ``execute-api`` with the host session's credentials
 (API Gateway's IAM auth; the agent function then checks that the report names the calling host).
 
@@ -29,7 +30,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from agent.backoff import ErrorBackoff
 from rollwright.agent_protocol import (
     EventReport,
+    EventReportBatch,
     Heartbeat,
+    event_report_batch_document,
     event_report_document,
     heartbeat_document,
 )
@@ -37,6 +40,8 @@ from rollwright.agent_protocol import (
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/agent/v1/events"
+EVENT_BATCH_PATH = "/agent/v1.1/events"
+_NOT_FOUND = 404
 HEARTBEAT_PATH = "/agent/v1/heartbeat"
 REQUEST_TIMEOUT_SECONDS = 30.0
 ANSWER_EXCERPT_CHARS = 300
@@ -80,6 +85,23 @@ class AgentApiReporter:
             retry=True,
         )
 
+    def report_batch(self, reports: list[EventReport]) -> None:
+        """Several reports of this host, oldest first: one request (protocol 1.1), or one each
+        when there is one, or when the API does not know the batch route (404: a control plane
+        of protocol 1; its own 404s are answered again per report, and logged)."""
+        if len(reports) > 1:
+            problem = self._post(
+                EVENT_BATCH_PATH,
+                event_report_batch_document(EventReportBatch(tuple(reports))),
+                what=f"batch of {len(reports)} event reports",
+                retry=True,
+                quiet_status=_NOT_FOUND,
+            )
+            if problem is None or problem.status != _NOT_FOUND:
+                return
+        for report in reports:
+            self.report(report)
+
     def heartbeat(self, heartbeat: Heartbeat) -> None:
         self._post(
             HEARTBEAT_PATH,
@@ -88,27 +110,38 @@ class AgentApiReporter:
             retry=False,
         )
 
-    def _post(self, path: str, document: dict[str, Any], *, what: str, retry: bool) -> None:
+    def _post(
+        self,
+        path: str,
+        document: dict[str, Any],
+        *,
+        what: str,
+        retry: bool,
+        quiet_status: int | None = None,
+    ) -> DeliveryProblem | None:
+        """Deliver, retrying as the module says; ``None`` once delivered, else the last problem
+        (logged, unless its status is ``quiet_status``: the caller handles that one)."""
         body = json.dumps(document, separators=(",", ":")).encode("utf-8")
         give_up_at = time.monotonic() + self._retry_seconds
         self._backoff.reset()
         while True:
             problem = self.send(path, body)
             if problem is None:
-                return
+                return None
             if problem.status is not None and 400 <= problem.status < 500:
-                logger.error("the agent API refused the %s: %s", what, problem)
-                return
+                if problem.status != quiet_status:
+                    logger.error("the agent API refused the %s: %s", what, problem)
+                return problem
             delay = self._backoff.next_delay()
             if not retry or time.monotonic() + delay > give_up_at:
                 logger.error("could not deliver the %s: %s", what, problem)
-                return
+                return problem
             logger.warning(
                 "could not deliver the %s (%s); retrying in %.1f s", what, problem, delay
             )
             if self._backoff.stopped_during(delay):
                 logger.error("shutting down; the %s was not delivered", what)
-                return
+                return problem
 
     def send(self, path: str, body: bytes) -> DeliveryProblem | None:
         """POST one signed request to ``<api_url><path>``: ``None`` when accepted, else what went

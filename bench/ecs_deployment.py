@@ -14,9 +14,10 @@ import uuid
 from typing import Any
 
 from bench.context import BenchContext
-from bench.lambda_deployment import HOOK_SOURCE, HOOKS, _until_ended, _zip
+from bench.lambda_deployment import HOOK_SOURCE, HOOKS, _until_ended
 from bench.report import ScenarioResult
 from devstack.ecs_world import EcsWorld, build_ecs_world, create_ecs_group, ecs_appspec
+from devstack.lambda_world import api_function, create_hook_functions, scale_waits
 from devstack.state import DevstackState
 
 WAIT_SCALE = "0.01"
@@ -33,27 +34,11 @@ ECS_HOOKS = (
 
 def _prepare(devstack: DevstackState) -> EcsWorld:
     lambda_client = devstack.aws_client("lambda")
-    api = next(
-        f
-        for page in lambda_client.get_paginator("list_functions").paginate()
-        for f in page["Functions"]
-        if "ECS_STATE_MACHINE_ARN" in ((f.get("Environment") or {}).get("Variables") or {})
-        and "ARTIFACTS_BUCKET" in f["Environment"]["Variables"]
+    api = api_function(lambda_client)
+    scale_waits(lambda_client, api, WAIT_SCALE)
+    create_hook_functions(
+        lambda_client, api["Role"], HOOK_SOURCE, {name: {"VERDICT": v} for name, v in HOOKS.items()}
     )
-    variables = {**api["Environment"]["Variables"], "WAIT_SCALE": WAIT_SCALE}
-    lambda_client.update_function_configuration(
-        FunctionName=api["FunctionName"], Environment={"Variables": variables}
-    )
-    for name, verdict in HOOKS.items():
-        lambda_client.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=api["Role"],
-            Handler="hook.handler",
-            Timeout=60,
-            Code={"ZipFile": _zip({"hook.py": HOOK_SOURCE}, with_package=True)},
-            Environment={"Variables": {"VERDICT": verdict}},
-        )
     world = build_ecs_world(
         devstack.aws_client("ec2"), devstack.aws_client("elbv2"), devstack.aws_client("ecs")
     )

@@ -8,19 +8,22 @@ the counts do not depend on it. Hooks are real functions answering through ``rol
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import time
-import zipfile
-from pathlib import Path
 from typing import Any
 
 from bench.context import BenchContext
 from bench.report import ScenarioResult
+from devstack.lambda_world import (
+    api_function,
+    appspec_content,
+    create_hook_functions,
+    create_lambda_group,
+    create_versioned_function,
+    lambda_appspec,
+    scale_waits,
+)
 from devstack.state import DevstackState
 
-REPOSITORY_ROOT = Path(__file__).resolve().parents[1]
 WAIT_SCALE = "0.01"
 FUNCTION, ALIAS = "bench-lambda-app", "live"
 APPLICATION, GROUP = "bench-lambda", "bench-lambda-group"
@@ -41,63 +44,18 @@ def handler(event, context):
 HOOKS = {"CodeDeployHook_bench_ok": "Succeeded", "CodeDeployHook_bench_fail": "Failed"}
 
 
-def _zip(files: dict[str, str], *, with_package: bool = False) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-        if with_package:
-            for path in (REPOSITORY_ROOT / "rollwright").rglob("*.py"):
-                archive.write(path, str(path.relative_to(REPOSITORY_ROOT)))
-    return buffer.getvalue()
-
-
 def _prepare(devstack: DevstackState) -> None:
     lambda_client = devstack.aws_client("lambda")
-    api = next(
-        f
-        for page in lambda_client.get_paginator("list_functions").paginate()
-        for f in page["Functions"]
-        if "LAMBDA_STATE_MACHINE_ARN" in ((f.get("Environment") or {}).get("Variables") or {})
-        and "ARTIFACTS_BUCKET" in f["Environment"]["Variables"]
-    )
-    variables = {**api["Environment"]["Variables"], "WAIT_SCALE": WAIT_SCALE}
-    lambda_client.update_function_configuration(
-        FunctionName=api["FunctionName"], Environment={"Variables": variables}
-    )
+    api = api_function(lambda_client)
+    scale_waits(lambda_client, api, WAIT_SCALE)
     role = api["Role"]
     source = "def handler(event, context):\n    return {'version': %d}\n"
-    lambda_client.create_function(
-        FunctionName=FUNCTION,
-        Runtime="python3.12",
-        Role=role,
-        Handler="app.handler",
-        Code={"ZipFile": _zip({"app.py": source % 1})},
+    create_versioned_function(lambda_client, role, function=FUNCTION, alias=ALIAS, source=source)
+    create_hook_functions(
+        lambda_client, role, HOOK_SOURCE, {name: {"VERDICT": v} for name, v in HOOKS.items()}
     )
-    lambda_client.publish_version(FunctionName=FUNCTION)
-    lambda_client.update_function_code(FunctionName=FUNCTION, ZipFile=_zip({"app.py": source % 2}))
-    lambda_client.publish_version(FunctionName=FUNCTION)
-    lambda_client.create_alias(FunctionName=FUNCTION, Name=ALIAS, FunctionVersion="1")
-    for name, verdict in HOOKS.items():
-        lambda_client.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=role,
-            Handler="hook.handler",
-            Timeout=60,
-            Code={"ZipFile": _zip({"hook.py": HOOK_SOURCE}, with_package=True)},
-            Environment={"Variables": {"VERDICT": verdict}},
-        )
-    codedeploy = devstack.codedeploy_client()
-    codedeploy.create_application(applicationName=APPLICATION, computePlatform="Lambda")
-    codedeploy.create_deployment_group(
-        applicationName=APPLICATION,
-        deploymentGroupName=GROUP,
-        serviceRoleArn=role,
-        deploymentStyle={
-            "deploymentType": "BLUE_GREEN",
-            "deploymentOption": "WITH_TRAFFIC_CONTROL",
-        },
+    create_lambda_group(
+        devstack.codedeploy_client(), application=APPLICATION, group=GROUP, role=role
     )
 
 
@@ -112,24 +70,12 @@ def _deploy(
     """Start a deployment; a ``description`` makes an otherwise identical request a new one."""
     lambda_client = devstack.aws_client("lambda")
     current = lambda_client.get_alias(FunctionName=FUNCTION, Name=ALIAS)["FunctionVersion"]
-    content = json.dumps(
-        {
-            "version": 0.0,
-            "Resources": [
-                {
-                    "app": {
-                        "Type": "AWS::Lambda::Function",
-                        "Properties": {
-                            "Name": FUNCTION,
-                            "Alias": ALIAS,
-                            "CurrentVersion": current,
-                            "TargetVersion": "2" if current == "1" else "1",
-                        },
-                    }
-                }
-            ],
-            "Hooks": [{event: name} for event, name in hooks.items()],
-        }
+    content = lambda_appspec(
+        function=FUNCTION,
+        alias=ALIAS,
+        current=current,
+        target="2" if current == "1" else "1",
+        hooks=hooks,
     )
     return str(
         devstack.codedeploy_client().create_deployment(
@@ -137,13 +83,7 @@ def _deploy(
             deploymentGroupName=group,
             deploymentConfigName=config,
             **({"description": description} if description else {}),
-            revision={
-                "revisionType": "AppSpecContent",
-                "appSpecContent": {
-                    "content": content,
-                    "sha256": hashlib.sha256(content.encode()).hexdigest(),
-                },
-            },
+            revision=appspec_content(content),
         )["deploymentId"]
     )
 

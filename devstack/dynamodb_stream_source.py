@@ -24,10 +24,10 @@ from typing import Any
 from moto.events.models import EventPattern
 
 from devstack import moto_emulator
+from devstack.event_source_mappings import EventSourceMappings
 from devstack.lambda_runtime import LambdaRuntime
 
 logger = logging.getLogger("devstack.dynamodb_streams")
-SYNC_INTERVAL_SECONDS = 2.0
 POLL_INTERVAL_SECONDS = 0.1
 TRIM_AFTER_RECORDS = 200
 DEFAULT_BATCH_SIZE = 100
@@ -51,54 +51,21 @@ class StreamMapping:
         return self.stream_arn.split(":")[3]
 
 
-class DynamoDbStreamSources:
+class DynamoDbStreamSources(EventSourceMappings[StreamMapping, "_StreamPoller"]):
     """Keeps one poller per enabled DynamoDB stream mapping that moto's Lambda backend holds."""
 
-    operations = frozenset(
-        {
-            "CreateEventSourceMapping",
-            "UpdateEventSourceMapping",
-            "DeleteEventSourceMapping",
-            "CreateStack",
-            "UpdateStack",
-            "DeleteStack",
-        }
-    )
+    logger = logger
+    sync_failure = "stream mapping sync failed"
 
     def __init__(self, runtime: LambdaRuntime) -> None:
         self._runtime = runtime
-        self._pollers: dict[str, _StreamPoller] = {}
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        threading.Thread(target=self._sync_periodically, daemon=True).start()
+        super().__init__()
 
-    def sync(self) -> None:
-        wanted = {mapping.uuid: mapping for mapping in self._enabled_mappings()}
-        with self._lock:
-            for uuid in set(self._pollers) - set(wanted):
-                self._pollers.pop(uuid).stop()
-            for uuid, mapping in wanted.items():
-                if uuid not in self._pollers:
-                    poller = _StreamPoller(mapping, self._runtime, self._consumers)
-                    self._pollers[uuid] = poller
-                    poller.start()
+    def _poller(self, mapping: StreamMapping) -> _StreamPoller:
+        return _StreamPoller(mapping, self._runtime, self._consumers)
 
     def _consumers(self, stream_arn: str) -> int:
         return sum(p.stream_arn == stream_arn for p in list(self._pollers.values()))
-
-    def stop(self) -> None:
-        self._stopped.set()
-        with self._lock:
-            for poller in self._pollers.values():
-                poller.stop()
-            self._pollers.clear()
-
-    def _sync_periodically(self) -> None:
-        while not self._stopped.wait(SYNC_INTERVAL_SECONDS):
-            try:
-                self.sync()
-            except Exception:
-                logger.exception("stream mapping sync failed")
 
     def _enabled_mappings(self) -> list[StreamMapping]:
         mappings = []

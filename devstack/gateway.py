@@ -121,6 +121,9 @@ class EdgeGateway:
             return actions.answer(operation, body, region)(environ, start_response)
         if operation == "PutLifecycleHook":
             actions.remember_hook(body)
+        scaled_in = actions.scale_in(operation, body, region)
+        if scaled_in is not None:
+            return scaled_in(environ, start_response)
         if operation in actions.launching:
             with actions.watch(region):
                 return self._moto(environ, start_response)

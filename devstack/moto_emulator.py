@@ -29,6 +29,7 @@ from moto.stepfunctions import models as stepfunctions_models
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
 from moto.sts.models import sts_backends
 
+from devstack.dynamodb_transactions import use_item_level_rollback
 from devstack.moto_model_tracking import stop_tracking_model_instances
 from devstack.settings import ACCOUNT_ID
 
@@ -38,8 +39,10 @@ _LAMBDA_TARGET_MARKER = "_devstack_lambda_targets"
 
 def configure_moto() -> None:
     """Real ASL execution for Step Functions; no Docker for Lambda (the gateway runs functions);
-    moto's models not kept after the backends drop them (``moto_model_tracking``)."""
+    moto's models not kept after the backends drop them (``moto_model_tracking``); transactions
+    backed out item by item, not by copying whole tables (``dynamodb_transactions``)."""
     stop_tracking_model_instances()
+    use_item_level_rollback()
 
     # The same code path as POST /moto-api/config.
     moto_api_backend.set_config(

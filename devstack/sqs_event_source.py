@@ -18,12 +18,12 @@ import boto3
 from botocore.config import Config
 
 from devstack import moto_emulator
+from devstack.event_source_mappings import EventSourceMappings
 from devstack.lambda_runtime import LambdaRuntime
 from devstack.settings import INTERNAL_ACCESS_KEY_ID, INTERNAL_SECRET_ACCESS_KEY, GatewaySettings
 
 logger = logging.getLogger("devstack.sqs")
 LONG_POLL_SECONDS = 20
-SYNC_INTERVAL_SECONDS = 2.0
 DEFAULT_BATCH_SIZE = 10
 
 
@@ -45,52 +45,19 @@ class SqsMapping:
         return f"{account_id}/{name}"
 
 
-class SqsEventSources:
+class SqsEventSources(EventSourceMappings[SqsMapping, "_Poller"]):
     """Keeps one poller per enabled SQS mapping that moto's Lambda backend holds."""
 
-    operations = frozenset(
-        {
-            "CreateEventSourceMapping",
-            "UpdateEventSourceMapping",
-            "DeleteEventSourceMapping",
-            "CreateStack",
-            "UpdateStack",
-            "DeleteStack",
-        }
-    )
+    logger = logger
+    sync_failure = "event source mapping sync failed"
 
     def __init__(self, runtime: LambdaRuntime, settings: GatewaySettings) -> None:
         self._runtime = runtime
         self._settings = settings
-        self._pollers: dict[str, _Poller] = {}
-        self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        threading.Thread(target=self._sync_periodically, daemon=True).start()
+        super().__init__()
 
-    def sync(self) -> None:
-        wanted = {mapping.uuid: mapping for mapping in self._enabled_mappings()}
-        with self._lock:
-            for uuid in set(self._pollers) - set(wanted):
-                self._pollers.pop(uuid).stop()
-            for uuid, mapping in wanted.items():
-                if uuid not in self._pollers:
-                    poller = _Poller(mapping, self._runtime, self._settings)
-                    self._pollers[uuid] = poller
-                    poller.start()
-
-    def stop(self) -> None:
-        self._stopped.set()
-        with self._lock:
-            for poller in self._pollers.values():
-                poller.stop()
-            self._pollers.clear()
-
-    def _sync_periodically(self) -> None:
-        while not self._stopped.wait(SYNC_INTERVAL_SECONDS):
-            try:
-                self.sync()
-            except Exception:
-                logger.exception("event source mapping sync failed")
+    def _poller(self, mapping: SqsMapping) -> _Poller:
+        return _Poller(mapping, self._runtime, self._settings)
 
     def _enabled_mappings(self) -> list[SqsMapping]:
         mappings = []

@@ -26,12 +26,14 @@ from functions.adapters.auto_scaling_hooks import (
     AutoScalingLifecycleActions,
     AutoScalingLifecycleHooks,
 )
+from functions.adapters.blue_green_records import BlueGreenRecords
 from functions.adapters.deployment_config_records import DynamoDeploymentConfigStore
 from functions.adapters.deployment_group_records import DynamoDeploymentGroupStore
 from functions.adapters.deployment_store import DynamoDeploymentStore
 from functions.adapters.fleet_instances import Ec2Fleet
 from functions.adapters.lambda_aliases import LambdaAliases, LambdaHookInvoker
 from functions.adapters.lambda_deployment_records import DynamoLambdaDeployments
+from functions.adapters.lazy_clients import LazyClient
 from functions.adapters.lifecycle_action_records import DynamoHeldActions
 from functions.adapters.on_premises_instance_records import DynamoOnPremisesInstanceStore
 from functions.adapters.revision_records import DynamoRevisionStore
@@ -44,6 +46,7 @@ from rollwright.alarm_watch import AlarmReader
 from rollwright.applications import Applications, ComputePlatform
 from rollwright.auto_scaling_deployments import GroupLaunchDeployments
 from rollwright.auto_scaling_launches import AutoScalingLaunches
+from rollwright.blue_green_continue import BlueGreenContinues
 from rollwright.deployment_configs import DeploymentConfigs
 from rollwright.deployment_groups import DeploymentGroups
 from rollwright.deployment_plan import HostLimits
@@ -90,12 +93,12 @@ def lambda_rollout(
     """The Lambda workflow's steps on the state table, Lambda and Step Functions; ``alarms``:
     CloudWatch, for the workflow's alarm polling (the other callers never poll)."""
     table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
-    lambda_client = boto3.client("lambda")
+    lambda_client = LazyClient("lambda")
     return LambdaRollout(
         DynamoLambdaDeployments(table),
         LambdaAliases(lambda_client),
-        TaskTokens(boto3.client("stepfunctions")),
-        LambdaHookInvoker(lambda_client, runner_function=runner_function),
+        tasks=TaskTokens(LazyClient("stepfunctions")),
+        hooks=LambdaHookInvoker(lambda_client, runner_function=runner_function),
         groups=groups,
         revisions=revisions,
         clock=time.time,
@@ -128,7 +131,7 @@ def codedeploy_services(
         applications,
         deployment_configs,
         new_id=lambda: str(uuid.uuid4()),
-        hooks=AutoScalingLifecycleHooks(boto3.client("autoscaling")),
+        hooks=AutoScalingLifecycleHooks(LazyClient("autoscaling")),
     )
     revisions = ApplicationRevisions(
         DynamoRevisionStore(dynamodb, table), applications, clock=lambda: datetime.now(UTC)
@@ -139,15 +142,15 @@ def codedeploy_services(
         clock=lambda: datetime.now(UTC),
     )
     workflows = StepFunctionsWorkflows(
-        boto3.client("stepfunctions"),
+        LazyClient("stepfunctions"),
         server_state_machine_arn=server_state_machine_arn,
         lambda_state_machine_arn=lambda_state_machine_arn,
         ecs_state_machine_arn=ecs_state_machine_arn,
     )
     lambda_deployments = LambdaDeployments(
         DynamoLambdaDeployments(boto3.resource("dynamodb").Table(table)),
-        functions=LambdaAliases(boto3.client("lambda")),
-        appspec_objects=S3AppSpecObjects(boto3.client("s3")),
+        functions=LambdaAliases(LazyClient("lambda")),
+        appspec_objects=S3AppSpecObjects(LazyClient("s3")),
         workflows=workflows,
         rollout=cache(lambda: lambda_rollout(deployment_groups, revisions)),
         account_region=account_region,
@@ -160,12 +163,13 @@ def codedeploy_services(
         configs=deployment_configs,
         revisions=revisions,
         on_premises=on_premises_instances,
-        fleet=Ec2Fleet(boto3.client("ec2"), boto3.client("autoscaling")),
+        fleet=Ec2Fleet(LazyClient("ec2"), LazyClient("autoscaling")),
         workflows=workflows,
         clock=lambda: datetime.now(UTC),
         new_id=lambda: new_deployment_id(secrets.choice),
         account_region=account_region,
         host_limits=host_limits_from_environment(),
+        wait_scale=wait_scale_from_environment(),
         lambda_deployments=lambda_deployments,
         ecs_deployments=(
             ecs := ecs_deployments(
@@ -191,6 +195,10 @@ def codedeploy_services(
             {ComputePlatform.LAMBDA: lambda_deployments, ComputePlatform.ECS: ecs},
             rollbacks=DeploymentRollbacks(deployments, deployment_groups),
         ),
+        blue_green_waits=BlueGreenContinues(
+            BlueGreenRecords(boto3.resource("dynamodb").Table(table)),
+            TaskTokens(LazyClient("stepfunctions")),
+        ),
     )
 
 
@@ -203,9 +211,9 @@ def auto_scaling_launches(
         services.deployment_groups,
         GroupLaunchDeployments(
             services.deployments,
-            Ec2Fleet(boto3.client("ec2"), boto3.client("autoscaling")),
+            Ec2Fleet(LazyClient("ec2"), LazyClient("autoscaling")),
             DynamoDeploymentStore(table),
         ),
-        AutoScalingLifecycleActions(boto3.client("autoscaling")),
+        AutoScalingLifecycleActions(LazyClient("autoscaling")),
         DynamoHeldActions(table),
     )

@@ -15,6 +15,7 @@ from functions.adapters.appspec_objects import S3AppSpecObjects
 from functions.adapters.ecs_deployment_records import DynamoEcsDeployments
 from functions.adapters.ecs_task_sets import EcsTaskSets
 from functions.adapters.lambda_aliases import LambdaHookInvoker
+from functions.adapters.lazy_clients import LazyClient
 from functions.adapters.listener_weights import ElbListenerWeights
 from functions.adapters.task_tokens import TaskTokens
 from rollwright.account_region import AccountRegion
@@ -37,10 +38,10 @@ def ecs_rollout(
     ``alarms``: CloudWatch, for the workflow's alarm polling (the other callers never poll)."""
     return EcsRollout(
         DynamoEcsDeployments(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])),
-        EcsTaskSets(boto3.client("ecs")),
-        ElbListenerWeights(boto3.client("elbv2")),
-        TaskTokens(boto3.client("stepfunctions")),
-        LambdaHookInvoker(boto3.client("lambda"), runner_function=runner_function),
+        EcsTaskSets(LazyClient("ecs")),
+        ElbListenerWeights(LazyClient("elbv2")),
+        tasks=TaskTokens(LazyClient("stepfunctions")),
+        hooks=LambdaHookInvoker(LazyClient("lambda"), runner_function=runner_function),
         groups=groups,
         revisions=revisions,
         clock=time.time,
@@ -59,9 +60,9 @@ def ecs_deployments(
     rollout: Callable[[], EcsRollout] = cache(lambda: ecs_rollout(groups, revisions))
     return EcsDeployments(
         DynamoEcsDeployments(boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])),
-        services=EcsTaskSets(boto3.client("ecs")),
-        listeners=ElbListenerWeights(boto3.client("elbv2")),
-        appspec_objects=S3AppSpecObjects(boto3.client("s3")),
+        services=EcsTaskSets(LazyClient("ecs")),
+        listeners=ElbListenerWeights(LazyClient("elbv2")),
+        appspec_objects=S3AppSpecObjects(LazyClient("s3")),
         workflows=workflows,
         rollout=rollout,
         account_region=account_region,

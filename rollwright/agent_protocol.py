@@ -1,4 +1,4 @@
-"""The agent protocol, version 1 (DESIGN.md §4): host commands in, event reports out.
+"""The agent protocol, version 1.1 (DESIGN.md §4): host commands in, event reports out.
 
 A *host command* reaches a host on its own SQS queue and carries an ordered segment of lifecycle
 events to run in one go. An *event report* goes back to the agent API (``POST /agent/v1/events``)
@@ -6,6 +6,12 @@ once when an event starts and once when it ends. A *heartbeat* (``POST /agent/v1
 a command is still running. All three are JSON objects with camelCase members; this module reads
 them into frozen values and writes them back, refusing anything malformed with
 ``InvalidAgentMessageError`` (the message says which member and why).
+
+Version 1.1 adds one route, ``POST /agent/v1.1/events``: an *event report batch*
+(``{"reports": [<event report>, ...]}``), the reports one host queued while its previous request
+was in flight, in the order they happened, each with its own ``at``. It is read whole or refused
+whole: one malformed report, or reports of more than one host, and nothing in it counts. Host
+commands are unchanged (``protocolVersion`` 1), and a v1 agent's single reports are still taken.
 """
 
 from __future__ import annotations
@@ -18,6 +24,9 @@ from typing import Any, TypeVar
 from rollwright.lifecycle import AGENT_EVENTS, LifecycleErrorCode, LifecycleEvent
 
 PROTOCOL_VERSION = 1
+# The most reports one batch may carry: a segment's starts and ends (at most 2 x 9 agent events)
+# with room to spare, and a body that stays far below API Gateway's 10 MB (each log tail <= 4 KB).
+BATCH_REPORT_LIMIT = 50
 LOG_TAIL_LIMIT_BYTES = 4096
 MESSAGE_LIMIT_CHARS = 1024
 
@@ -109,6 +118,32 @@ class EventReport:
 
 
 @dataclass(frozen=True)
+class EventReportBatch:
+    """Event reports of one host, oldest first (protocol 1.1)."""
+
+    reports: tuple[EventReport, ...]
+
+    def __post_init__(self) -> None:
+        if not self.reports:
+            raise InvalidAgentMessageError("event report batch reports is empty")
+        if len(self.reports) > BATCH_REPORT_LIMIT:
+            raise InvalidAgentMessageError(
+                f"event report batch carries {len(self.reports)} reports, more than "
+                f"{BATCH_REPORT_LIMIT}"
+            )
+        hosts = {report.host_id for report in self.reports}
+        if len(hosts) > 1:
+            raise InvalidAgentMessageError(
+                f"event report batch mixes hosts ({', '.join(sorted(hosts))}): a batch is one "
+                "host's"
+            )
+
+    @property
+    def host_id(self) -> str:
+        return self.reports[0].host_id
+
+
+@dataclass(frozen=True)
 class Heartbeat:
     command_id: str
     deployment_id: str
@@ -176,6 +211,25 @@ def read_event_report(document: Mapping[str, Any]) -> EventReport:
     )
 
 
+def read_event_report_batch(document: Mapping[str, Any]) -> EventReportBatch:
+    """A batch, read whole: the first malformed report refuses it, naming its index."""
+    fields = _Fields(document, "event report batch")
+    reports = fields.mapping_list("reports")
+    if len(reports) > BATCH_REPORT_LIMIT:  # refused before reading thousands of them
+        raise InvalidAgentMessageError(
+            f"event report batch carries {len(reports)} reports, more than {BATCH_REPORT_LIMIT}"
+        )
+    read: list[EventReport] = []
+    for index, report in enumerate(reports):
+        try:
+            read.append(read_event_report(report))
+        except InvalidAgentMessageError as error:
+            raise InvalidAgentMessageError(
+                f"event report batch reports[{index}]: {error}"
+            ) from None
+    return EventReportBatch(tuple(read))
+
+
 def read_heartbeat(document: Mapping[str, Any]) -> Heartbeat:
     fields = _Fields(document, "heartbeat")
     event = fields.optional_string("lifecycleEvent")
@@ -223,6 +277,10 @@ def event_report_document(report: EventReport) -> dict[str, Any]:
         "logTail": report.log_tail,
         "at": report.at,
     }
+
+
+def event_report_batch_document(batch: EventReportBatch) -> dict[str, Any]:
+    return {"reports": [event_report_document(report) for report in batch.reports]}
 
 
 def heartbeat_document(heartbeat: Heartbeat) -> dict[str, Any]:
@@ -360,6 +418,12 @@ class _Fields:
         value = self._document.get(name)
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self._fail(name, "a list of strings")
+        return value
+
+    def mapping_list(self, name: str) -> list[Mapping[str, Any]]:
+        value = self._document.get(name)
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            raise self._fail(name, "a list of objects")
         return value
 
     def mapping(self, name: str) -> Mapping[str, Any]:

@@ -3,8 +3,12 @@
 A launch deployment gets the revision of the group's last successful deployment
 (``lastSuccessfulDeployment`` of its history), goes to the launched instance only, with creator
 ``autoscaling``; the lifecycle action token is the request's idempotency key, so a redelivered
-lifecycle event answers the deployment it already created. An auto-update deployment (creator
-``CodeDeployAutoUpdate``) brings the group's outdated Auto Scaling instances to that revision.
+lifecycle event answers the deployment it already created. A termination deployment is made
+the same way for a terminating instance, with creator ``autoscalingTermination`` (its lifecycle
+is ``lifecycle.TERMINATION_WITH_TRAFFIC``, chosen by the plan from the creator). An auto-update
+deployment (creator ``CodeDeployAutoUpdate``) brings the group's outdated Auto Scaling instances
+to that revision; it and the deployment whose end started it name each other in
+``relatedDeployments``.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from rollwright.deployment_status import DeploymentStatus
 from rollwright.deployments import AUTO_SCALING_CREATOR, Deployments
 from rollwright.instance_history import InstanceRecord, up_to_date
 from rollwright.revision_locations import RevisionLocation
+from rollwright.rollback import AUTO_SCALING_TERMINATION_CREATOR
 
 AUTO_UPDATE_CREATOR = "CodeDeployAutoUpdate"
 
@@ -47,15 +52,45 @@ class GroupLaunchDeployments:
     def create_launch_deployment(
         self, group: DeploymentGroup, revision: RevisionLocation, action: LifecycleAction
     ) -> tuple[str, bool]:
+        return self._for_action(
+            group,
+            revision,
+            action,
+            creator=AUTO_SCALING_CREATOR,
+            description=(
+                f"Auto Scaling launch of {action.instance_id} in {action.auto_scaling_group}"
+            ),
+        )
+
+    def create_termination_deployment(
+        self, group: DeploymentGroup, revision: RevisionLocation, action: LifecycleAction
+    ) -> tuple[str, bool]:
+        return self._for_action(
+            group,
+            revision,
+            action,
+            creator=AUTO_SCALING_TERMINATION_CREATOR,
+            description=(
+                f"Auto Scaling termination of {action.instance_id} in {action.auto_scaling_group}"
+            ),
+        )
+
+    def _for_action(
+        self,
+        group: DeploymentGroup,
+        revision: RevisionLocation,
+        action: LifecycleAction,
+        *,
+        creator: str,
+        description: str,
+    ) -> tuple[str, bool]:
         deployment_id = self._create(
             group,
             revision,
             key=f"lifecycle-action:{action.token}",
             instances=(action.instance_id,),
-            creator=AUTO_SCALING_CREATOR,
-            description=(
-                f"Auto Scaling launch of {action.instance_id} in {action.auto_scaling_group}"
-            ),
+            creator=creator,
+            description=description,
         )
         ended = self._deployments.get(deployment_id).status in (
             DeploymentStatus.FAILED,
@@ -85,7 +120,7 @@ class GroupLaunchDeployments:
         *,
         root_deployment_id: str,
     ) -> str:
-        return self._create(
+        auto_update = self._create(
             group,
             revision,
             key=f"auto-update:{root_deployment_id}",
@@ -95,6 +130,8 @@ class GroupLaunchDeployments:
                 f"Auto-update of instances launched during deployment {root_deployment_id}"
             ),
         )
+        self._deployments.record_auto_update(root_deployment_id, auto_update)
+        return auto_update
 
     def _create(
         self,

@@ -15,8 +15,12 @@ it) if not (reference §2, UG:integrations-aws-auto-scaling). Decisions taken he
   so: AWS CodeDeploy's own hooks have the same names) is left alone.
 - The launch deployment runs beside the group's active deployment (it does not take the group's
   single active-deployment slot), so a scale-out during a deployment is not refused.
-- Termination actions (``terminationHookEnabled``) are completed ``CONTINUE`` at once: the
-  instance is let go (termination deployments are not run yet).
+- A termination action (scale-in, ``terminationHookEnabled``) is held the same way for a
+  *termination deployment* (creator ``autoscalingTermination``) of the last successful revision
+  to that instance: BeforeBlockTraffic, BlockTraffic and AfterBlockTraffic with a load balancer,
+  then ApplicationStop (``lifecycle.TERMINATION_WITH_TRAFFIC``). Its end completes the action
+  ``CONTINUE`` whatever the outcome: CodeDeploy never keeps an instance from terminating. With
+  nothing to run (no successful deployment, or the hook belongs to no group), ``CONTINUE`` at once.
 - ``outdatedInstancesStrategy`` UPDATE (``update_outdated``): when a deployment of the group ends,
   its Auto Scaling instances that do not run the group's last successful revision get it in one
   auto-update deployment (creator ``CodeDeployAutoUpdate``): the instances launched during a
@@ -40,7 +44,7 @@ from rollwright.deployment_groups import DeploymentGroup
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import DeploymentLimitExceededException
 from rollwright.revision_locations import RevisionLocation
-from rollwright.rollback import AUTO_SCALING_CREATOR
+from rollwright.rollback import AUTO_SCALING_CREATOR, AUTO_SCALING_CREATORS
 from rollwright.rollout import InstanceStatus
 
 LAUNCH_DETAIL_TYPE = "EC2 Instance-launch Lifecycle Action"
@@ -105,6 +109,16 @@ def launch_result(status: DeploymentStatus, host: InstanceStatus | None) -> Life
     return LifecycleActionResult.CONTINUE if succeeded else LifecycleActionResult.ABANDON
 
 
+def action_result(
+    action: LifecycleAction, status: DeploymentStatus, host: InstanceStatus | None
+) -> LifecycleActionResult:
+    """How the end of the deployment an action was held for completes it: a terminating
+    instance always goes on terminating."""
+    if action.transition is LifecycleTransition.TERMINATING:
+        return LifecycleActionResult.CONTINUE
+    return launch_result(status, host)
+
+
 class LifecycleActions(Protocol):
     def complete(self, action: LifecycleAction, result: LifecycleActionResult) -> None:
         """CompleteLifecycleAction; an action that is gone already is not an error."""
@@ -128,6 +142,12 @@ class LaunchDeployments(Protocol):
         self, group: DeploymentGroup, revision: RevisionLocation, action: LifecycleAction
     ) -> tuple[str, bool]:
         """Create (and start) the launch deployment; its id, and whether it ended at once."""
+
+    def create_termination_deployment(
+        self, group: DeploymentGroup, revision: RevisionLocation, action: LifecycleAction
+    ) -> tuple[str, bool]:
+        """Create (and start) the termination deployment; its id, and whether it ended at
+        once."""
 
     def outdated_instances(self, group: DeploymentGroup, revision: RevisionLocation) -> list[str]:
         """The group's Auto Scaling instances not running ``revision``."""
@@ -164,8 +184,6 @@ class AutoScalingLaunches:
     def on_lifecycle_action(self, action: LifecycleAction) -> LaunchOutcome:
         if action.deployment_group_id is None:
             return LaunchOutcome(reason="not a Rollwright hook: left to its owner")
-        if action.transition is LifecycleTransition.TERMINATING:
-            return self._complete(action, LifecycleActionResult.CONTINUE, "termination")
         group = self._owner(action)
         if group is None:
             return self._complete(
@@ -180,24 +198,33 @@ class AutoScalingLaunches:
             )
         # Held first, so the deployment's end always finds it, however fast it ends.
         self._held.hold(action)
-        deployment_id, ended = self._deployments.create_launch_deployment(group, revision, action)
+        if action.transition is LifecycleTransition.TERMINATING:
+            deployment_id, ended = self._deployments.create_termination_deployment(
+                group, revision, action
+            )
+        else:
+            deployment_id, ended = self._deployments.create_launch_deployment(
+                group, revision, action
+            )
         if ended:
             self._held.release(action.instance_id)
-            self._actions.complete(action, LifecycleActionResult.ABANDON)
-            return LaunchOutcome(deployment_id, LifecycleActionResult.ABANDON, "ended at creation")
+            result = action_result(action, DeploymentStatus.FAILED, None)
+            self._actions.complete(action, result)
+            return LaunchOutcome(deployment_id, result, "ended at creation")
         return LaunchOutcome(deployment_id)
 
     def after_deployment(
         self, creator: str, status: DeploymentStatus, hosts: Mapping[str, InstanceStatus]
     ) -> list[tuple[str, LifecycleActionResult]]:
-        """Complete the lifecycle actions a finished launch deployment held; what was done."""
-        if creator != AUTO_SCALING_CREATOR or not status.is_terminal:
+        """Complete the lifecycle actions a finished launch or termination deployment held;
+        what was done."""
+        if creator not in AUTO_SCALING_CREATORS or not status.is_terminal:
             return []
         done = []
         for host_id, host_status in hosts.items():
             action = self._held.release(host_id)
             if action is not None:
-                result = launch_result(status, host_status)
+                result = action_result(action, status, host_status)
                 self._actions.complete(action, result)
                 done.append((action.instance_id, result))
         return done
@@ -245,9 +272,10 @@ class AutoScalingLaunches:
         group = self._groups.by_id(action.deployment_group_id)
         if group is None:
             return None
+        terminating = action.transition is LifecycleTransition.TERMINATING
         owns = any(
             hooks.auto_scaling_group == action.auto_scaling_group
-            and hooks.launch_hook == action.hook_name
+            and (hooks.termination_hook if terminating else hooks.launch_hook) == action.hook_name
             for hooks in group.auto_scaling_hooks
         )
         return group if owns else None

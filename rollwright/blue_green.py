@@ -18,7 +18,7 @@ deployment's (``script_revision``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -237,3 +237,10 @@ def script_revision(event: LifecycleEvent, *, blue_green_rollback: bool) -> Scri
     if event in _ROLLBACK_LAST_SUCCESSFUL:
         return ScriptRevision.LAST_SUCCESSFUL_INSTALL
     return ScriptRevision.DEPLOYED
+
+
+def rerouted(label: InstanceLabel, started: Collection[LifecycleEvent]) -> bool:
+    """Whether rerouting reached an instance (``started``: the events it began): a green one
+    began taking traffic, a blue one began losing it. A rollback moves only those back."""
+    events = ALLOW_TRAFFIC_EVENTS if label is InstanceLabel.GREEN else BLOCK_TRAFFIC_EVENTS
+    return any(event in started for event in events)

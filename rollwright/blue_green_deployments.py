@@ -10,7 +10,7 @@ copied group are only known once the copy is up, so ``fleets.green`` is empty th
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rollwright.blue_green import (
     BlueGreenFleets,
@@ -18,12 +18,18 @@ from rollwright.blue_green import (
     OverlappingFleetsError,
     blue_green_fleets,
     blue_green_options,
+    label_events,
 )
 from rollwright.blue_green_fleet import copied_group
+from rollwright.blue_green_plan import ROLLBACK_STEPS, BlueGreenStep, deployment_steps
 from rollwright.blue_green_targets import TargetInstances, discovered_green, valid_target_instances
+from rollwright.blue_green_waits import ready_wait, termination_wait
 from rollwright.deployment_group_settings import DeploymentGroupSettings
+from rollwright.deployment_plan import DeploymentPlan
 from rollwright.errors import InvalidTargetInstancesException
-from rollwright.target_selection import Ec2Instance, TargetKind, select_targets
+from rollwright.minimum_healthy_hosts import plan_health
+from rollwright.rollout_counters import initial_counters, start_outcome
+from rollwright.target_selection import DeploymentTarget, Ec2Instance, TargetKind, select_targets
 
 
 @dataclass(frozen=True)
@@ -67,3 +73,97 @@ def blue_green_choices(
             f"{deployment_group_name}."
         ) from None
     return BlueGreenChoices(options, green_request, fleets)
+
+
+# --- what a created blue/green deployment records ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlueGreenDeployment:
+    """A blue/green deployment's fixed choices: its options, fleets, the steps it runs
+    (``blue_green_plan``) and its waits in the workflow's seconds (``blue_green_waits``)."""
+
+    options: BlueGreenOptions
+    fleets: BlueGreenFleets
+    steps: tuple[BlueGreenStep, ...]
+    ready_wait_seconds: int
+    termination_wait_seconds: int
+    target_instances: TargetInstances | None = None
+    rollback: bool = False
+    # COPY_AUTO_SCALING_GROUP: the group copied (green is its copy's instances, known once the
+    # copy is up); a rollback: the copy it deletes once traffic is back on blue.
+    copy_source: str | None = None
+    delete_copy: str | None = None
+
+
+def blue_green_deployment(choices: BlueGreenChoices, *, wait_scale: float) -> BlueGreenDeployment:
+    options = choices.options
+    return BlueGreenDeployment(
+        options,
+        choices.fleets,
+        deployment_steps(options),
+        ready_wait_seconds=ready_wait(options, wait_scale=wait_scale).seconds or 0,
+        termination_wait_seconds=termination_wait(options, wait_scale=wait_scale).seconds,
+        target_instances=choices.target_instances,
+        copy_source=choices.copied_auto_scaling_group,
+    )
+
+
+def blue_green_rollback(
+    options: BlueGreenOptions, fleets: BlueGreenFleets, *, delete_copy: str | None = None
+) -> BlueGreenDeployment:
+    """The rollback of a deployment with ``fleets``: traffic back on its blue instances, then
+    off its green ones (reference §5, the blue/green rollback columns), then the deletion of its
+    Auto Scaling group copy (``delete_copy``), if it made one; no waits."""
+    steps = ROLLBACK_STEPS + ((BlueGreenStep.DELETE_GREEN_COPY,) if delete_copy else ())
+    return BlueGreenDeployment(
+        options,
+        fleets,
+        steps,
+        ready_wait_seconds=0,
+        termination_wait_seconds=0,
+        rollback=True,
+        delete_copy=delete_copy,
+    )
+
+
+def blue_green_targets(deployment: BlueGreenDeployment) -> tuple[DeploymentTarget, ...]:
+    """Every instance of both fleets as a deployment target (EC2 instances only)."""
+    return tuple(
+        DeploymentTarget(i.instance_id, i.instance_id, TargetKind.EC2)
+        for i in deployment.fleets.instances()
+    )
+
+
+def blue_green_plan(plan: DeploymentPlan, deployment: BlueGreenDeployment) -> DeploymentPlan:
+    """``plan`` (made for the same targets) with each instance's label and whole lifecycle
+    (``label_events``), green first. Its segments and counters are those of the first pass,
+    which the workflow sets (``blue_green_rollout``); until then every instance is Pending. A
+    deployment whose green install could never succeed ends at once, as an in-place one does."""
+    labelled = deployment.fleets.instances()
+    by_host = {t.host_id: t for t in plan.targets}
+    targets = tuple(
+        replace(
+            by_host[i.instance_id],
+            position=position,
+            healthy_at_start=True,
+            lifecycle_events=label_events(i.label, rollback=deployment.rollback),
+            segments=(),
+            label=i.label.value,
+        )
+        for position, i in enumerate(labelled)
+    )
+    health = plan_health(plan.settings.minimum_healthy_hosts, len(targets))
+    green = len(deployment.fleets.green)
+    first = None
+    if not deployment.rollback and deployment.copy_source is None:
+        # (A copy's size is known once the copy is made: see ``blue_green_rollout``.)
+        first = start_outcome(
+            plan_health(plan.settings.minimum_healthy_hosts, green), available=green
+        )
+    return replace(
+        plan,
+        targets=targets,
+        counters=initial_counters(health, healthy=len(targets), unhealthy=0),
+        start_outcome=first,
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from rollwright.errors import InvalidAutoScalingGroupException
 
@@ -30,6 +31,35 @@ class AutoScalingGroupCopy:
     source: str
     name: str
     size: AutoScalingGroupSize
+
+
+class AutoScalingGroupCopies(Protocol):
+    """Auto Scaling, as the COPY_AUTO_SCALING_GROUP green fleet needs it. A missing source group
+    is ``InvalidAutoScalingGroupException``."""
+
+    def size(self, name: str) -> AutoScalingGroupSize:
+        """The group's minimum, maximum and desired capacity."""
+        ...
+
+    def healthy_count(self, name: str) -> int:
+        """How many of the group's instances are InService and Healthy."""
+        ...
+
+    def create(self, copy: AutoScalingGroupCopy) -> None:
+        """Create the copy of ``copy.source``: its launch template (or launch configuration, or
+        mixed instances policy), subnets, load balancers and target groups, health check
+        settings and tags (not ``aws:`` ones), at ``copy.size``. Lifecycle hooks, scaling
+        policies and notifications are not copied. An existing group of the copy's name is
+        taken as this copy (a retried step)."""
+        ...
+
+    def instances(self, name: str) -> tuple[str, ...]:
+        """The ids of the group's InService instances, sorted; none for a missing group."""
+        ...
+
+    def delete(self, name: str) -> None:
+        """Force-delete the group, terminating its instances; a missing group is not an error."""
+        ...
 
 
 def copy_name(deployment_group_name: str, deployment_id: str) -> str:

@@ -30,6 +30,10 @@ class BlueGreenStep(StrEnum):
     BLOCK_TRAFFIC_BLUE = "BlockTrafficBlue"
     TERMINATION_WAIT = "TerminationWait"
     TERMINATE_BLUE = "TerminateBlue"
+    # A rollback deployment's steps: traffic back on blue, then off green.
+    ALLOW_TRAFFIC_BLUE = "AllowTrafficBlue"
+    BLOCK_TRAFFIC_GREEN = "BlockTrafficGreen"
+    DELETE_GREEN_COPY = "DeleteGreenCopy"  # a rolled-back copy's Auto Scaling group
 
 
 def deployment_steps(options: BlueGreenOptions) -> tuple[BlueGreenStep, ...]:
@@ -44,6 +48,9 @@ def deployment_steps(options: BlueGreenOptions) -> tuple[BlueGreenStep, ...]:
     if options.terminates_blue:
         steps += [BlueGreenStep.TERMINATION_WAIT, BlueGreenStep.TERMINATE_BLUE]
     return tuple(steps)
+
+
+ROLLBACK_STEPS = (BlueGreenStep.ALLOW_TRAFFIC_BLUE, BlueGreenStep.BLOCK_TRAFFIC_GREEN)
 
 
 @dataclass(frozen=True)

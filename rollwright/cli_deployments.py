@@ -4,7 +4,7 @@
     rollwright status ID [--wait]
     rollwright stop ID [--rollback]
     rollwright logs ID [--host H] [--event E] [--follow]
-    rollwright rollback --deployment-group G --application A [--wait]
+    rollwright rollback --deployment-group G [--application A] [--wait]
 
 ``--wait`` follows the deployment (``deployment_watch``) and exits 0 when it succeeds, 1 when it
 fails or is stopped, 130 when interrupted. Each command returns its exit status.
@@ -108,7 +108,10 @@ def add_deployment_commands(commands: Any, stack_options: argparse.ArgumentParse
         parents=[stack_options],
         help="deploy the group's last good revision again (a manual rollback)",
     )
-    rollback.add_argument("--application", required=True, help="the application name")
+    rollback.add_argument(
+        "--application",
+        help="the application name; default: the one application with that deployment group",
+    )
     rollback.add_argument("--deployment-group", required=True, help="the deployment group name")
     rollback.add_argument("--wait", action="store_true", help="follow it until it ends")
     rollback.set_defaults(run=rollback_command)
@@ -172,8 +175,9 @@ def stop_command(stack: StackConnection, args: argparse.Namespace, console: Cons
 
 def rollback_command(stack: StackConnection, args: argparse.Namespace, console: Console) -> int:
     codedeploy = stack.codedeploy
+    application = args.application or application_of_group(codedeploy, args.deployment_group)
     group = codedeploy.get_deployment_group(
-        applicationName=args.application, deploymentGroupName=args.deployment_group
+        applicationName=application, deploymentGroupName=args.deployment_group
     )["deploymentGroupInfo"]
     last_good = group.get("lastSuccessfulDeployment")
     previous = None
@@ -187,7 +191,7 @@ def rollback_command(stack: StackConnection, args: argparse.Namespace, console: 
         revision, reason = rollback_revision(group, previous)
     console.print(reason, markup=False, highlight=False, soft_wrap=True)
     deployment_id = codedeploy.create_deployment(
-        applicationName=args.application,
+        applicationName=application,
         deploymentGroupName=args.deployment_group,
         revision=revision,
         description=f"rollwright rollback: {reason}"[:256],
@@ -196,6 +200,36 @@ def rollback_command(stack: StackConnection, args: argparse.Namespace, console: 
     if args.wait:
         return watch(codedeploy, deployment_id, console=console)
     return 0
+
+
+def application_of_group(codedeploy: Any, deployment_group: str) -> str:
+    """The application with a deployment group of that name (group names are unique only
+    within an application): the one there is, or a ``CliError`` naming the candidates."""
+    applications: list[str] = [
+        name
+        for page in codedeploy.get_paginator("list_applications").paginate()
+        for name in page.get("applications", [])
+    ]
+    owners = [
+        application
+        for application in applications
+        if deployment_group
+        in (
+            name
+            for page in codedeploy.get_paginator("list_deployment_groups").paginate(
+                applicationName=application
+            )
+            for name in page.get("deploymentGroups", [])
+        )
+    ]
+    if not owners:
+        raise CliError(f"no application has a deployment group named {deployment_group}")
+    if len(owners) > 1:
+        raise CliError(
+            f"applications {', '.join(sorted(owners))} each have a deployment group named "
+            f"{deployment_group}: pass --application"
+        )
+    return owners[0]
 
 
 def _last_attempt_succeeded(group: dict[str, Any]) -> bool:

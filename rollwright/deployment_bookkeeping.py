@@ -15,7 +15,7 @@ from rollwright.agent_protocol import GitHubRevision, Revision
 from rollwright.deployment_group_history import LastDeployment
 from rollwright.errors import CodeDeployError
 from rollwright.revision_locations import BundleType, GitHubLocation, RevisionLocation, S3Location
-from rollwright.rollback import AUTO_SCALING_CREATOR
+from rollwright.rollback import AUTO_SCALING_CREATORS
 from rollwright.rollout_store import DeploymentRecord
 
 
@@ -68,8 +68,9 @@ def record_finished(
     )
     problems: list[str] = []
     try:
-        # A launch deployment is not part of the group's history (``auto_scaling_launches``).
-        if settings.creator != AUTO_SCALING_CREATOR:
+        # Launch and termination deployments are not part of the group's history
+        # (``auto_scaling_launches``).
+        if settings.creator not in AUTO_SCALING_CREATORS:
             groups.record_deployment(settings.deployment_group_id, last, location)
     except CodeDeployError as error:
         problems.append(f"{error.name}: {error.message}")

@@ -339,6 +339,13 @@ def _check_server(settings: DeploymentGroupSettings) -> None:
         raise InvalidBlueGreenDeploymentConfigurationException(
             "COPY_AUTO_SCALING_GROUP needs an Auto Scaling group to copy."
         )
+    if copies and len(settings.auto_scaling_groups) > 1:
+        # CodeDeploy's words: a blue/green deployment copies one group.
+        raise InvalidAutoScalingGroupException(
+            "Exactly one AutoScaling group must be specified when selecting the "
+            "COPY_AUTO_SCALING_GROUP green fleet provisioning option; "
+            f"{len(settings.auto_scaling_groups)} were given."
+        )
     if settings.auto_scaling_group_processes_to_suspend:
         raise InvalidAutoScalingGroupProcessToSuspendException(
             "Suspending Auto Scaling processes applies only to in-place deployments."

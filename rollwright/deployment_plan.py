@@ -21,6 +21,7 @@ from rollwright.deployment_configs import MinimumHealthyHosts
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.lifecycle_segments import agent_segments, in_place_events
 from rollwright.minimum_healthy_hosts import plan_health
+from rollwright.rollback import AUTO_SCALING_TERMINATION_CREATOR
 from rollwright.rollout import (
     InstanceHealth,
     RevisionHealth,
@@ -76,6 +77,7 @@ class PlannedTarget:
     revision_health: RevisionHealth
     lifecycle_events: tuple[LifecycleEvent, ...]  # the whole sequence, Start to End
     segments: tuple[tuple[LifecycleEvent, ...], ...]  # what the agent runs, one command each
+    label: str = ""  # Blue or Green in a blue/green deployment (``blue_green_deployment_plan``)
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ def plan_deployment(
     health = plan_health(settings.minimum_healthy_hosts, len(ordered))
     healthy = sum(t.healthy_at_start for t in ordered)
     controls_traffic = settings.load_balancers is not None and not settings.load_balancers.is_empty
+    # An Auto Scaling termination deployment only blocks traffic and stops the application.
+    termination = settings.creator == AUTO_SCALING_TERMINATION_CREATOR
 
     def behind_load_balancer(host_id: str) -> bool:
         # On-premises instances cannot be registered in a load balancer.
@@ -154,8 +158,12 @@ def plan_deployment(
             healthy_at_start=t.healthy_at_start,
             instance_health=t.instance_health,
             revision_health=t.revision_health,
-            lifecycle_events=in_place_events(with_load_balancer=behind_load_balancer(t.host_id)),
-            segments=agent_segments(with_load_balancer=behind_load_balancer(t.host_id)),
+            lifecycle_events=in_place_events(
+                with_load_balancer=behind_load_balancer(t.host_id), termination=termination
+            ),
+            segments=agent_segments(
+                with_load_balancer=behind_load_balancer(t.host_id), termination=termination
+            ),
         )
         for position, t in enumerate(ordered)
     )

@@ -12,6 +12,7 @@ from datetime import datetime
 from rollwright.agent_protocol import FileExistsBehavior
 from rollwright.applications import ComputePlatform
 from rollwright.blue_green import InstanceLabel
+from rollwright.blue_green_deployments import BlueGreenDeployment
 from rollwright.deployment_group_settings import (
     AlarmConfiguration,
     AutoRollbackConfiguration,
@@ -41,6 +42,8 @@ class DeploymentChoices:
     rollback_triggering_deployment_id: str | None = None
     # The alarms the deployment watches (``alarm_watch.watched_alarms``); None: none.
     alarm_configuration: AlarmConfiguration | None = None
+    # An EC2 blue/green deployment's options, fleets and steps (``blue_green_deployments``).
+    blue_green: BlueGreenDeployment | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,15 @@ class RollbackInfo:
     rollback_deployment_id: str | None = None
     rollback_triggering_deployment_id: str | None = None
     rollback_message: str | None = None
+
+
+@dataclass(frozen=True)
+class RelatedDeployments:
+    """CodeDeploy's ``RelatedDeployments``: an auto-update deployment (outdatedInstancesStrategy
+    UPDATE) names the deployment whose end started it, and that one names its auto-updates."""
+
+    auto_update_root_deployment_id: str | None = None
+    auto_update_deployment_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +130,9 @@ class StoredDeployment:
     rollback_info: RollbackInfo | None = None
     # StopDeployment's ``autoRollbackEnabled``, once a stop was requested.
     stop_rollback: bool | None = None
+    # EC2 blue/green: the wait before blue instances are terminated has begun.
+    termination_wait_started: bool = False
+    related: RelatedDeployments | None = None
 
 
 @dataclass(frozen=True)

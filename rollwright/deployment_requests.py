@@ -88,6 +88,10 @@ class DeploymentStore(Protocol):
         """Set the ``rollbackInfo`` of a deployment that ended badly, once; False if it was
         set already (or the deployment is gone)."""
 
+    def record_auto_update(self, root_deployment_id: str, auto_update_deployment_id: str) -> None:
+        """Link an auto-update deployment and the deployment whose end started it, both ways
+        (``relatedDeployments``); linking them again changes nothing."""
+
     def instance_records(self, group_id: str) -> dict[str, InstanceRecord]:
         """What the group remembers of its hosts, by host id (``instance_history``)."""
 

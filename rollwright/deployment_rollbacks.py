@@ -111,6 +111,25 @@ class DeploymentRollbacks:
             stop_rollback=deployment.stop_rollback,
         )
         if isinstance(decision, NoRollback):
+            if (
+                decision.reason is NoRollbackReason.NO_EARLIER_GOOD_REVISION
+                and deployment.choices.blue_green is not None
+            ):
+                # An EC2 blue/green rollback moves traffic back to the original instances, whose
+                # hooks read the revisions on their own disks: no earlier good revision needed.
+                return self._create(
+                    deployment,
+                    CreateDeploymentRequest(
+                        application_name=deployment.application_name,
+                        deployment_group_name=deployment.deployment_group_name,
+                        revision=deployment.choices.revision,
+                        deployment_config_name=deployment.deployment_config_name,
+                        ignore_application_stop_failures=deployment.ignore_application_stop_failures,
+                        file_exists_behavior=deployment.file_exists_behavior,
+                    ),
+                    f"Deployment {deployment.deployment_id} is rolled back: traffic goes back to "
+                    "its original (blue) instances.",
+                )
             told = decision.reason in _TOLD
             return RollbackInfo(rollback_message=decision.message) if told else None
         last_good = self._deployments.get(decision.last_good_deployment_id)
@@ -122,6 +141,11 @@ class DeploymentRollbacks:
             ignore_application_stop_failures=deployment.ignore_application_stop_failures,
             file_exists_behavior=last_good.file_exists_behavior,
         )
+        return self._create(deployment, request, decision.message)
+
+    def _create(
+        self, deployment: StoredDeployment, request: CreateDeploymentRequest, message: str
+    ) -> RollbackInfo:
         try:
             rollback_id = self._deployments.create(
                 request,
@@ -134,7 +158,7 @@ class DeploymentRollbacks:
                     f"The automatic rollback could not be created: {error.name}: {error.message}"
                 )
             )
-        return RollbackInfo(rollback_deployment_id=rollback_id, rollback_message=decision.message)
+        return RollbackInfo(rollback_deployment_id=rollback_id, rollback_message=message)
 
 
 def _traffic_rollback(

@@ -7,11 +7,12 @@ Scaling members through a ``Fleet``, registered on-premises instances), then the
 the request's idempotency record in one transaction, so a second deployment to a busy group is
 refused by a DynamoDB condition (``DeploymentLimitExceededException``), never by a read. A plan
 that can never begin (no instances) is written already Failed and starts no workflow.
+The read operations are ``deployment_reads.DeploymentReads``, which ``Deployments`` extends.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -19,7 +20,22 @@ from typing import TYPE_CHECKING
 from rollwright.account_region import AccountRegion
 from rollwright.alarm_watch import watched_alarms
 from rollwright.applications import Applications, ComputePlatform
-from rollwright.blue_green_deployments import blue_green_choices
+from rollwright.blue_green import (
+    BlueGreenFleets,
+    InstanceLabel,
+    blue_green_fleets,
+    blue_green_options,
+    rerouted,
+)
+from rollwright.blue_green_deployments import (
+    BlueGreenDeployment,
+    blue_green_choices,
+    blue_green_deployment,
+    blue_green_plan,
+    blue_green_rollback,
+    blue_green_targets,
+)
+from rollwright.blue_green_fleet import copy_name
 from rollwright.deployment_configs import DeploymentConfigs, valid_deployment_config_name
 from rollwright.deployment_group_history import LastDeployment
 from rollwright.deployment_group_settings import (
@@ -28,18 +44,14 @@ from rollwright.deployment_group_settings import (
 )
 from rollwright.deployment_groups import DeploymentGroup, DeploymentGroups
 from rollwright.deployment_plan import DeploymentSettings, HostLimits, plan_deployment
+from rollwright.deployment_reads import DeploymentReads
 from rollwright.deployment_records import (
     DeploymentChoices,
     DeploymentError,
-    DeploymentQuery,
     NewDeployment,
-    Page,
     RollbackInfo,
-    StoredDeployment,
-    StoredTarget,
 )
 from rollwright.deployment_requests import (
-    BATCH_GET_LIMIT,
     LIST_PAGE_SIZE,
     CreateDeploymentRequest,
     DeploymentStore,
@@ -51,20 +63,13 @@ from rollwright.deployment_requests import (
 )
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import (
-    BatchLimitExceededException,
-    DeploymentNotStartedException,
-    DeploymentTargetDoesNotExistException,
     InvalidComputePlatformException,
     InvalidDeploymentConfigNameException,
-    InvalidDeploymentTargetIdException,
-    InvalidInputException,
     InvalidRevisionException,
     InvalidTargetInstancesException,
     RevisionRequiredException,
 )
-from rollwright.host_ids import InvalidHostIdError, host_id_for_instance_name
 from rollwright.instance_history import order_history, up_to_date
-from rollwright.next_tokens import decode_token, encode_token, invalid_next_token
 from rollwright.on_premises_instances import InstanceQuery, OnPremisesInstance, OnPremisesInstances
 from rollwright.on_premises_rules import RegistrationStatus
 from rollwright.revision_locations import (
@@ -73,16 +78,13 @@ from rollwright.revision_locations import (
     fits_compute_platform,
 )
 from rollwright.revisions import ApplicationRevisions
-from rollwright.rollback import AUTO_SCALING_CREATOR, ROLLBACK_CREATOR
-from rollwright.rollout import InstanceStatus
-from rollwright.target_selection import Ec2Instance, TargetKind, select_targets
+from rollwright.rollback import AUTO_SCALING_CREATOR, AUTO_SCALING_CREATORS, ROLLBACK_CREATOR
+from rollwright.target_selection import Ec2Instance, select_targets
 from rollwright.traffic_control import traffic_targets
 
 if TYPE_CHECKING:
-    from rollwright.ecs_deployments import EcsDeployments, EcsTarget
-    from rollwright.lambda_deployments import LambdaDeployments, LambdaTarget
-
-    TrafficTargets = list[LambdaTarget] | list[EcsTarget]
+    from rollwright.ecs_deployments import EcsDeployments
+    from rollwright.lambda_deployments import LambdaDeployments
 
 USER_CREATOR = "user"
 
@@ -95,7 +97,7 @@ __all__ = [
 ]
 
 
-class Deployments:
+class Deployments(DeploymentReads):
     """The deployment operations of the CodeDeploy API."""
 
     def __init__(
@@ -113,15 +115,18 @@ class Deployments:
         new_id: Callable[[], str],
         account_region: AccountRegion,
         host_limits: HostLimits | None = None,
+        wait_scale: float = 1.0,
         lambda_deployments: LambdaDeployments | None = None,
         ecs_deployments: EcsDeployments | None = None,
     ) -> None:
-        self.lambda_deployments = lambda_deployments
-        self.ecs_deployments = ecs_deployments
-        self._account_region = account_region
-        self._store = store
+        super().__init__(
+            store,
+            groups=groups,
+            account_region=account_region,
+            lambda_deployments=lambda_deployments,
+            ecs_deployments=ecs_deployments,
+        )
         self._applications = applications
-        self._groups = groups
         self._configs = configs
         self._revisions = revisions
         self._on_premises = on_premises
@@ -130,6 +135,7 @@ class Deployments:
         self._clock = clock
         self._new_id = new_id
         self._limits = host_limits or HostLimits()
+        self._wait_scale = wait_scale  # the stack's WAIT_SCALE, for blue/green waits
 
     # --- CreateDeployment --------------------------------------------------------------------
 
@@ -169,12 +175,15 @@ class Deployments:
                 f"The deployment configuration {config.name} is for the {config.compute_platform}"
                 " compute platform; this deployment group's is Server."
             )
-        if group.settings.deployment_style.deployment_type is DeploymentType.BLUE_GREEN:
-            raise self._blue_green_refusal(group, request)
-        targets = select_targets(
-            group.settings,
-            ec2_instances=self._ec2_candidates(group.settings),
-            on_premises_instances=self._on_premises_candidates(group.settings),
+        blue_green = self._blue_green(group, request, rollback_of)
+        targets = (
+            blue_green_targets(blue_green)
+            if blue_green is not None
+            else select_targets(
+                group.settings,
+                ec2_instances=self._ec2_candidates(group.settings),
+                on_premises_instances=self._on_premises_candidates(group.settings),
+            )
         )
         if only_instances is not None:
             targets = tuple(t for t in targets if t.instance_name in only_instances)
@@ -214,6 +223,8 @@ class Deployments:
             create_time=now.timestamp(),
             history=order_history(known, group.history.target_revision),
         )
+        if blue_green is not None:
+            plan = blue_green_plan(plan, blue_green)
         ended = up_to_date_ended
         if ended is None and plan.start_outcome is not None:
             code = plan.start_outcome.error_code
@@ -236,15 +247,18 @@ class Deployments:
             ),
             previous_revision=group.history.target_revision,
             rollback_triggering_deployment_id=rollback_of,
+            blue_green=blue_green,
         )
         created = self._store.create(
-            NewDeployment(plan, choices, key, ended, claims_group=creator != AUTO_SCALING_CREATOR)
+            NewDeployment(
+                plan, choices, key, ended, claims_group=creator not in AUTO_SCALING_CREATORS
+            )
         )
         if not created.new:
             return self._resumed(created.deployment_id, group)
         self._revisions.record_use(application.name, revision, group.name, now)
         status = DeploymentStatus.FAILED if ended else DeploymentStatus.CREATED
-        if creator != AUTO_SCALING_CREATOR:
+        if creator not in AUTO_SCALING_CREATORS:
             # A launch deployment runs beside the group's deployments: it must not become the
             # group's last attempted one, or that one's end would read as stale.
             self._groups.record_deployment(
@@ -330,14 +344,24 @@ class Deployments:
             )
         return revision
 
-    def _blue_green_refusal(
-        self, group: DeploymentGroup, request: CreateDeploymentRequest
-    ) -> InvalidInputException:
-        """An EC2 blue/green deployment, checked in full (``blue_green_deployments``: its
-        ``targetInstances``, the green and blue instances, the Auto Scaling group to copy), then
-        refused: the Server workflow cannot run one yet, and a deployment created without a
-        workflow would hold its group for nothing. Nothing is written."""
+    def _blue_green(
+        self, group: DeploymentGroup, request: CreateDeploymentRequest, rollback_of: str | None
+    ) -> BlueGreenDeployment | None:
+        """An EC2 blue/green deployment (None for an in-place group), checked in full
+        (``blue_green_deployments``: its ``targetInstances``, the green and blue instances,
+        their overlap); a rollback takes the fleets of the deployment it rolls back and deletes
+        its Auto Scaling group copy, if it made one."""
         settings = group.settings
+        if settings.deployment_style.deployment_type is not DeploymentType.BLUE_GREEN:
+            return None
+        if rollback_of is not None:
+            rolled_back = self.get(rollback_of).choices.blue_green
+            copied = rolled_back is not None and rolled_back.copy_source is not None
+            return blue_green_rollback(
+                blue_green_options(settings.blue_green_configuration),
+                self._labelled_fleets(rollback_of),
+                delete_copy=copy_name(group.name, rollback_of) if copied else None,
+            )
         choices = blue_green_choices(
             settings,
             deployment_group_name=group.name,
@@ -352,16 +376,23 @@ class Deployments:
                 )
             ),
         )
-        green = (
-            f"a copy of Auto Scaling group {choices.copied_auto_scaling_group}"
-            if choices.copied_auto_scaling_group
-            else f"{len(choices.fleets.green)} replacement instance(s)"
-        )
-        return InvalidInputException(
-            f"Deployment group {group.name} is blue/green: the request is valid ({green}, "
-            f"{len(choices.fleets.blue)} original instance(s)), but Rollwright cannot run EC2 "
-            "blue/green deployments yet; no deployment was created."
-        )
+        return blue_green_deployment(choices, wait_scale=self._wait_scale)
+
+    def _labelled_fleets(self, deployment_id: str) -> BlueGreenFleets:
+        """The instances of ``deployment_id`` that rerouting reached, by label: what its
+        rollback moves back (none when it failed before rerouting: blue was never touched)."""
+        labels: dict[InstanceLabel, list[str]] = {label: [] for label in InstanceLabel}
+        after: str | None = None
+        while True:
+            page = self._store.targets_after(deployment_id, frozenset(), after, LIST_PAGE_SIZE)
+            for target in page:
+                label = target.instance_label
+                started = {e.name for e in target.lifecycle_events if e.start_time is not None}
+                if label is not None and rerouted(label, started):
+                    labels[label].append(target.instance_name)
+            if len(page) < LIST_PAGE_SIZE:
+                return blue_green_fleets(labels[InstanceLabel.BLUE], labels[InstanceLabel.GREEN])
+            after = page[-1].host_id
 
     def _ec2_candidates(self, settings: DeploymentGroupSettings) -> list[Ec2Instance]:
         if not (settings.ec2_tag_filters or settings.ec2_tag_set or settings.auto_scaling_groups):
@@ -408,121 +439,6 @@ class Deployments:
         """Link a deployment that ended badly to its rollback (or say why there is none), once."""
         return self._store.record_rollback(deployment_id, info)
 
-    # --- reading deployments -----------------------------------------------------------------
-
-    def get(self, deployment_id: str) -> StoredDeployment:
-        found = self._store.find(valid_deployment_id(deployment_id))
-        if found is None:
-            raise deployment_does_not_exist(deployment_id)
-        return found
-
-    def batch_get(self, deployment_ids: Sequence[str]) -> list[StoredDeployment]:
-        """The deployments found, in the order asked; unknown ids are left out (CodeDeploy's
-        BatchGetDeployments does not fail for them)."""
-        if len(deployment_ids) > BATCH_GET_LIMIT:
-            raise BatchLimitExceededException(
-                f"At most {BATCH_GET_LIMIT} deployment IDs per call, got {len(deployment_ids)}."
-            )
-        ids = list(dict.fromkeys(valid_deployment_id(i) for i in deployment_ids))
-        found = self._store.find_many(ids) if ids else {}
-        return [found[i] for i in ids if i in found]
-
-    def page(
-        self,
-        application_name: str | None,
-        group_name: str | None,
-        query: DeploymentQuery,
-        next_token: str | None,
-    ) -> Page:
-        after = None if next_token is None else _position(next_token)
-        if application_name is not None and group_name is not None:
-            group = self._groups.get(application_name, group_name)
-            query = DeploymentQuery(
-                deployment_group_id=group.deployment_group_id,
-                statuses=query.statuses,
-                created_after=query.created_after,
-                created_before=query.created_before,
-                external_id=query.external_id,
-            )
-        found = self._store.deployments_after(query, after, LIST_PAGE_SIZE + 1)
-        page = found[:LIST_PAGE_SIZE]
-        token = encode_token({"after": page[-1][1]}) if len(found) > LIST_PAGE_SIZE else None
-        return Page(tuple(deployment_id for deployment_id, _ in page), token)
-
-    # --- reading targets ---------------------------------------------------------------------
-
-    def targets_page(
-        self, deployment_id: str, statuses: frozenset[InstanceStatus], next_token: str | None
-    ) -> tuple[list[StoredTarget] | TrafficTargets, str | None]:
-        deployment = self._started(deployment_id)
-        if deployment.choices.compute_platform is ComputePlatform.ECS and self.ecs_deployments:
-            if next_token is not None:
-                raise invalid_next_token()
-            return self.ecs_deployments.targets(deployment, statuses), None
-        if deployment.choices.compute_platform is ComputePlatform.LAMBDA and (
-            self.lambda_deployments
-        ):
-            if next_token is not None:
-                raise invalid_next_token()
-            return self.lambda_deployments.targets(deployment, statuses), None
-        after = None if next_token is None else _position(next_token)
-        found = self._store.targets_after(deployment_id, statuses, after, LIST_PAGE_SIZE + 1)
-        page = found[:LIST_PAGE_SIZE]
-        more = len(found) > LIST_PAGE_SIZE
-        return page, encode_token({"after": page[-1].host_id}) if more else None
-
-    def targets(
-        self, deployment_id: str, target_ids: Sequence[str], *, must_have_started: bool = True
-    ) -> list[StoredTarget] | TrafficTargets:
-        """The targets named (instance ids or on-premises instance names), in the order asked;
-        DeploymentTargetDoesNotExistException for the first one that is not a target."""
-        deployment = self._started(deployment_id, required=must_have_started)
-        if deployment.choices.compute_platform is ComputePlatform.ECS and self.ecs_deployments:
-            return self.ecs_deployments.named_targets(deployment, list(target_ids))
-        if deployment.choices.compute_platform is ComputePlatform.LAMBDA and (
-            self.lambda_deployments
-        ):
-            return self.lambda_deployments.named_targets(deployment, list(target_ids))
-        wanted = list(dict.fromkeys(target_ids))
-        host_ids = {target_id: _host_id(target_id) for target_id in wanted}
-        found = self._store.find_targets(deployment_id, list(dict.fromkeys(host_ids.values())))
-        targets = []
-        for target_id in wanted:
-            target = found.get(host_ids[target_id])
-            if target is None or target.instance_name != target_id:
-                raise DeploymentTargetDoesNotExistException(
-                    f"{target_id} is not a target of deployment {deployment_id}."
-                )
-            targets.append(target)
-        return targets
-
-    def target_arn(self, target: StoredTarget) -> str:
-        if target.kind is TargetKind.EC2:
-            region = self._account_region
-            return (
-                f"arn:{region.partition}:ec2:{region.region}:{region.account_id}:"
-                f"instance/{target.instance_name}"
-            )
-        return self._account_region.codedeploy_arn(f"instance/{target.instance_name}")
-
-    def _started(self, deployment_id: str, *, required: bool = True) -> StoredDeployment:
-        deployment = self.get(deployment_id)
-        if required and deployment.status is DeploymentStatus.CREATED:
-            raise DeploymentNotStartedException(f"The deployment {deployment_id} has not started.")
-        return deployment
-
-
-def _position(token: str) -> str:
-    after = decode_token(token).get("after")
-    if not isinstance(after, str) or not after:
-        raise invalid_next_token()
-    return after
-
-
-def _host_id(target_id: str) -> str:
-    try:
-        return host_id_for_instance_name(target_id)
-    except InvalidHostIdError:
-        raise InvalidDeploymentTargetIdException(
-            f"The target ID {target_id!r} is not an instance ID or an instance name."
-        ) from None
+    def record_auto_update(self, root_deployment_id: str, auto_update_deployment_id: str) -> None:
+        """Link an auto-update deployment and its root deployment (``relatedDeployments``)."""
+        self._store.record_auto_update(root_deployment_id, auto_update_deployment_id)

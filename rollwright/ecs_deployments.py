@@ -14,27 +14,16 @@ begins, as CodeDeploy does: it is written Failed (``INVALID_ECS_SERVICE``, ``INV
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Protocol
+from typing import Unpack
 
-from rollwright.account_region import AccountRegion
-from rollwright.alarm_watch import watched_alarms
-from rollwright.applications import Application, ComputePlatform
-from rollwright.appspec import InvalidAppSpecError
-from rollwright.deployment_configs import DeploymentConfig
-from rollwright.deployment_group_settings import DeploymentOption, DeploymentStyle, DeploymentType
+from rollwright.applications import ComputePlatform
 from rollwright.deployment_groups import DeploymentGroup
-from rollwright.deployment_records import DeploymentChoices, StoredDeployment
-from rollwright.deployment_requests import (
-    CreateDeploymentRequest,
-    deployment_does_not_exist,
-    valid_deployment_id,
-)
+from rollwright.deployment_records import StoredDeployment
+from rollwright.deployment_requests import valid_deployment_id
 from rollwright.deployment_stops import StopAnswer
-from rollwright.ecs_appspec import parse_ecs_appspec
+from rollwright.ecs_appspec import EcsAppSpec, EcsHook, parse_ecs_appspec
 from rollwright.ecs_records import (
     ECS_EVENTS,
     EcsDeploymentRecord,
@@ -42,6 +31,7 @@ from rollwright.ecs_records import (
     EcsWorkflows,
     ListenerWeights,
     NewEcsDeployment,
+    NewEcsTarget,
     TaskSet,
     TaskSetLabel,
 )
@@ -51,48 +41,23 @@ from rollwright.errors import (
     DeploymentAlreadyCompletedException,
     DeploymentIsNotInReadyStateException,
     DeploymentTargetDoesNotExistException,
-    InvalidRevisionException,
 )
-from rollwright.lambda_traffic import (
-    SECONDS_PER_MINUTE,
-    hook_timeout_seconds,
-    scaled_seconds,
-    traffic_steps,
-)
+from rollwright.lambda_traffic import SECONDS_PER_MINUTE, scaled_seconds
 from rollwright.lifecycle_segments import InstanceLifecycleEvent
-from rollwright.rollback import ROLLBACK_CREATOR
 from rollwright.rollout import InstanceStatus
 from rollwright.traffic_deployments import (
-    AppSpecObjects,
+    TrafficDeploymentOptions,
+    TrafficDeployments,
     answer_hook,
-    appspec_text,
-    checked_revision,
     lifecycle_events,
     stop_now,
     stop_on_alarm_now,
-    traffic_routing,
 )
+from rollwright.traffic_records import TrafficDeploymentStore, TrafficOutcome
 
-ECS_STYLE = DeploymentStyle(DeploymentType.BLUE_GREEN, DeploymentOption.WITH_TRAFFIC_CONTROL)
 TERMINATION_WAIT = "TERMINATION_WAIT"
 
-
-class EcsDeploymentStore(Protocol):
-    def create(self, deployment: NewEcsDeployment) -> tuple[str, bool]:
-        """Write the deployment (claiming its group unless it ended at creation): its id and
-        whether it is new. DeploymentLimitExceededException when the group is busy."""
-
-    def find(self, deployment_id: str) -> EcsDeploymentRecord | None: ...
-
-    def abandon(self, deployment_id: str, group_id: str, message: str) -> None:
-        """Fail a deployment whose workflow could not start, and release its group."""
-
-
-@dataclass(frozen=True)
-class CreatedEcsDeployment:
-    deployment_id: str
-    new: bool  # False: an identical earlier request's deployment
-    ended: bool  # written Failed: no workflow
+EcsDeploymentStore = TrafficDeploymentStore[NewEcsDeployment, EcsDeploymentRecord]
 
 
 @dataclass(frozen=True)
@@ -118,70 +83,38 @@ class EcsTarget:
         return self.record.target_id
 
 
-class EcsDeployments:
+class EcsDeployments(TrafficDeployments[EcsAppSpec, EcsHook, NewEcsTarget, EcsDeploymentRecord]):
+    PLATFORM = ComputePlatform.ECS
+
     def __init__(
         self,
         store: EcsDeploymentStore,
         *,
         services: EcsServices,
         listeners: ListenerWeights,
-        appspec_objects: AppSpecObjects,
         workflows: EcsWorkflows,
         rollout: Callable[[], EcsRollout],
-        account_region: AccountRegion,
-        wait_scale: float = 1.0,
-        new_execution_id: Callable[[], str] = lambda: secrets.token_urlsafe(48),
+        **options: Unpack[TrafficDeploymentOptions],
     ) -> None:
-        self._store = store
+        super().__init__(store, **options)
         self._services = services
         self._listeners = listeners
-        self._objects = appspec_objects
         self._workflows = workflows
         self._rollout = rollout
-        self._account_region = account_region
-        self._wait_scale = wait_scale
-        self._new_execution_id = new_execution_id
 
-    # --- CreateDeployment ---------------------------------------------------------------------
+    # --- CreateDeployment (``TrafficDeployments.create``) ---------------------------------------
 
-    def create(
-        self,
-        request: CreateDeploymentRequest,
-        *,
-        application: Application,
-        group: DeploymentGroup,
-        config: DeploymentConfig,
-        deployment_id: str,
-        key: str,
-        now: datetime,
-        creator: str,
-    ) -> CreatedEcsDeployment:
-        """Write the deployment (``start`` starts it)."""
-        routing = traffic_routing(config, ComputePlatform.ECS)
-        revision = checked_revision(request, group, ComputePlatform.ECS)
-        try:
-            appspec = parse_ecs_appspec(appspec_text(revision, self._objects))
-        except InvalidAppSpecError as bad:
-            raise InvalidRevisionException(str(bad)) from None
+    def _parse_appspec(self, text: str | bytes) -> EcsAppSpec:
+        return parse_ecs_appspec(text)
+
+    def _target(
+        self, appspec: EcsAppSpec, group: DeploymentGroup
+    ) -> tuple[NewEcsTarget, TrafficOutcome | None]:
+        """The group's service and its PRIMARY task set, the target groups and listeners."""
         settings = group.settings
         (ecs_service,) = settings.ecs_services  # the group's rules: exactly one
         assert settings.load_balancer_info is not None
         (pair,) = settings.load_balancer_info.target_group_pairs
-        choices = DeploymentChoices(
-            compute_platform=ComputePlatform.ECS,
-            revision=revision,
-            deployment_style=ECS_STYLE,
-            auto_rollback_configuration=(
-                request.auto_rollback_configuration or settings.auto_rollback_configuration
-            ),
-            override_alarm_configuration=request.override_alarm_configuration,
-            alarm_configuration=watched_alarms(
-                settings.alarm_configuration,
-                request.override_alarm_configuration,
-                is_rollback=creator == ROLLBACK_CREATOR,
-            ),
-            previous_revision=group.history.target_revision,
-        )
         service = self._services.service(ecs_service.cluster_name, ecs_service.service_name)
         original = service.primary if service is not None else None
         problem = service_problem(ecs_service.identifier, service) or task_definition_problem(
@@ -197,52 +130,21 @@ class EcsDeployments:
             else None
         )
         wait_minutes = (termination.termination_wait_minutes if termination else None) or 0
-        deployment_id, new = self._store.create(
-            NewEcsDeployment(
-                deployment_id=deployment_id,
-                application_name=application.name,
-                application_id=application.application_id,
-                deployment_group_name=group.name,
-                deployment_group_id=group.deployment_group_id,
-                deployment_config_name=config.name,
-                choices=choices,
-                appspec=appspec,
-                cluster=ecs_service.cluster_name,
-                service=ecs_service.service_name,
-                original_task_set=original.arn if original is not None else "",
-                traffic=traffic,
-                steps=traffic_steps(routing, wait_scale=self._wait_scale),
-                hook_timeout_seconds=hook_timeout_seconds(self._wait_scale),
-                termination_wait_seconds=scaled_seconds(
-                    wait_minutes * SECONDS_PER_MINUTE, self._wait_scale
-                ),
-                wait_scale=self._wait_scale,
-                execution_ids={hook: self._new_execution_id() for hook in appspec.hooks},
-                create_time=now.timestamp(),
-                request_key=key,
-                creator=creator,
-                description=request.description,
-                ended=problem,
-            )
+        target = NewEcsTarget(
+            cluster=ecs_service.cluster_name,
+            service=ecs_service.service_name,
+            original_task_set=original.arn if original is not None else "",
+            traffic=traffic,
+            termination_wait_seconds=scaled_seconds(
+                wait_minutes * SECONDS_PER_MINUTE, self._wait_scale
+            ),
         )
-        return CreatedEcsDeployment(deployment_id, new, problem is not None)
+        return target, problem
 
-    def start(self, deployment_id: str, group_id: str) -> None:
-        try:
-            self._workflows.start_ecs(deployment_id)
-        except Exception:
-            self._store.abandon(
-                deployment_id, group_id, "The deployment's workflow could not start."
-            )
-            raise
+    def _start_workflow(self, deployment_id: str) -> None:
+        self._workflows.start_ecs(deployment_id)
 
     # --- the target ---------------------------------------------------------------------------
-
-    def record(self, deployment_id: str) -> EcsDeploymentRecord:
-        found = self._store.find(valid_deployment_id(deployment_id))
-        if found is None:
-            raise deployment_does_not_exist(deployment_id)
-        return found
 
     def target(self, record: EcsDeploymentRecord) -> EcsTarget:
         region = self._account_region

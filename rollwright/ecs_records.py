@@ -12,20 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from rollwright.deployment_group_settings import AlarmConfiguration
-from rollwright.deployment_records import DeploymentChoices
-from rollwright.deployment_status import DeploymentStatus
 from rollwright.ecs_appspec import EcsAppSpec, EcsHook
-from rollwright.lambda_traffic import TrafficStep
 from rollwright.lifecycle import LifecycleEvent
-from rollwright.revision_locations import RevisionLocation
-from rollwright.rollout import InstanceStatus
-from rollwright.traffic_records import HookEventRecord, TrafficOutcome
+from rollwright.traffic_records import NewTrafficDeployment, TrafficDeploymentRecord
 
 ECS_EVENTS = (
     LifecycleEvent.BEFORE_INSTALL,
@@ -57,69 +49,38 @@ class EcsTraffic:
 
 
 @dataclass(frozen=True)
-class NewEcsDeployment:
-    """Everything CreateDeployment writes for an ECS deployment, in one transaction."""
+class NewEcsTarget:
+    """What CreateDeployment found of an ECS deployment's target: the service, its PRIMARY task
+    set and where traffic moves (None when the deployment can never begin), and how long the
+    original task set stays after traffic has moved."""
 
-    deployment_id: str
-    application_name: str
-    application_id: str
-    deployment_group_name: str
-    deployment_group_id: str
-    deployment_config_name: str
-    choices: DeploymentChoices
-    appspec: EcsAppSpec
     cluster: str
     service: str
-    original_task_set: str  # ARN
+    original_task_set: str  # ARN ("" when the service has none)
     traffic: EcsTraffic | None
-    steps: tuple[TrafficStep, ...]
-    hook_timeout_seconds: int
     termination_wait_seconds: int
-    wait_scale: float
-    execution_ids: Mapping[EcsHook, str]
-    create_time: float
-    request_key: str
-    creator: str = "user"
-    description: str = ""
-    # Set when the deployment can never begin (the service or the task definition is not as the
-    # AppSpec and the group say): written already Failed, with no group claim and no workflow.
-    ended: TrafficOutcome | None = None
 
 
-@dataclass(frozen=True)
-class EcsDeploymentRecord:
-    deployment_id: str
-    application_name: str
-    deployment_group_name: str
-    deployment_group_id: str
-    status: DeploymentStatus
+NewEcsDeployment = NewTrafficDeployment[EcsAppSpec, EcsHook, NewEcsTarget]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EcsDeploymentRecord(TrafficDeploymentRecord):
+    """An ECS deployment as read back: the shared fields, and the service's task sets."""
+
     appspec: EcsAppSpec
     cluster: str
     service: str
     original_task_set: str
     traffic: EcsTraffic | None
     replacement_task_set: str | None
-    target_weight: Decimal
-    target_status: InstanceStatus
-    steps: tuple[TrafficStep, ...]
-    hook_timeout_seconds: int
     termination_wait_seconds: int
-    events: Mapping[LifecycleEvent, HookEventRecord]
-    create_time: datetime
-    last_updated: datetime
     promoted: bool = False  # the replacement is the service's PRIMARY task set
     waiting_token: str | None = None  # the termination wait's task token, while it waits
-    outcome: TrafficOutcome | None = None
-    complete_time: datetime | None = None
-    revision: RevisionLocation | None = None
-    alarms: AlarmConfiguration | None = None
 
     @property
     def target_id(self) -> str:
         return f"{self.cluster}:{self.service}"
-
-    def event_with_execution(self, execution_id: str) -> HookEventRecord | None:
-        return next((e for e in self.events.values() if e.execution_id == execution_id), None)
 
 
 # --- what ECS and Elastic Load Balancing tell ----------------------------------------------------

@@ -19,12 +19,9 @@ still finds traffic put back.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
-from rollwright.alarm_watch import AlarmReader
-from rollwright.deployment_bookkeeping import GroupHistory, RevisionUse
 from rollwright.ecs_records import EcsDeploymentRecord, EcsServices, EcsTraffic, ListenerWeights
 from rollwright.errors import DeploymentIsNotInReadyStateException
 from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
@@ -32,9 +29,8 @@ from rollwright.traffic_records import TrafficOutcome
 from rollwright.traffic_rollout import (
     DeploymentEndedError,
     HookEventStore,
-    HookInvoker,
-    TaskAnswers,
     TrafficRollout,
+    TrafficRolloutServices,
 )
 
 PERCENT = 100
@@ -73,17 +69,9 @@ class EcsRollout(TrafficRollout[EcsDeploymentRecord]):
         store: EcsRolloutStore,
         services: EcsServices,
         listeners: ListenerWeights,
-        tasks: TaskAnswers,
-        hooks: HookInvoker,
-        *,
-        groups: GroupHistory,
-        revisions: RevisionUse,
-        clock: Callable[[], float],
-        alarms: AlarmReader | None = None,
+        **shared: Unpack[TrafficRolloutServices],
     ) -> None:
-        super().__init__(
-            store, tasks, hooks, groups=groups, revisions=revisions, clock=clock, alarms=alarms
-        )
+        super().__init__(store, **shared)
         self._ecs_store = store
         self._services = services
         self._listeners = listeners

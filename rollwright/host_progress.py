@@ -71,11 +71,17 @@ class DeploymentCommandSettings:
     file_exists_behavior: FileExistsBehavior
     ignore_application_stop_failures: bool
     creator: str
+    deployment_type: str = "IN_PLACE"  # BLUE_GREEN: the agent's blue/green rollback mapping
+    # The blue/green pass under way (``blue_green_rollout``): part of every command id, since a
+    # pass starts its hosts' segments at 0 again and the agent never runs a command id twice.
+    rollout_pass: str = ""
 
 
-def command_id(deployment_id: str, host_id: str, segment_index: int) -> str:
+def command_id(deployment_id: str, host_id: str, segment_index: int, rollout_pass: str = "") -> str:
     """The id of one segment's command: the same on every retry, so the agent's journal never
     runs a segment twice."""
+    if rollout_pass:
+        return f"{deployment_id}.{host_id}.{rollout_pass}.{segment_index}"
     return f"{deployment_id}.{host_id}.{segment_index}"
 
 
@@ -93,7 +99,9 @@ def segment_command(
     start an event, because the control plane has failed the host by then."""
     events = segments[segment_index]
     return HostCommand(
-        command_id=command_id(settings.deployment_id, host_id, segment_index),
+        command_id=command_id(
+            settings.deployment_id, host_id, segment_index, settings.rollout_pass
+        ),
         deployment_id=settings.deployment_id,
         deployment_group_id=settings.deployment_group_id,
         deployment_group_name=settings.deployment_group_name,
@@ -107,6 +115,7 @@ def segment_command(
         file_exists_behavior=settings.file_exists_behavior,
         ignore_application_stop_failures=settings.ignore_application_stop_failures,
         deployment_creator=settings.creator,
+        deployment_type=settings.deployment_type,
     )
 
 

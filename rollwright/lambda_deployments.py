@@ -12,32 +12,21 @@ Failed (``INVALID_LAMBDA_FUNCTION`` / ``INVALID_LAMBDA_CONFIGURATION``) and star
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Unpack
 
-from rollwright.account_region import AccountRegion
-from rollwright.alarm_watch import watched_alarms
-from rollwright.applications import Application, ComputePlatform
-from rollwright.appspec import InvalidAppSpecError
-from rollwright.deployment_configs import DeploymentConfig
-from rollwright.deployment_group_settings import DeploymentOption, DeploymentStyle, DeploymentType
+from rollwright.applications import ComputePlatform
 from rollwright.deployment_groups import DeploymentGroup
-from rollwright.deployment_records import DeploymentChoices, StoredDeployment
-from rollwright.deployment_requests import (
-    CreateDeploymentRequest,
-    deployment_does_not_exist,
-    valid_deployment_id,
-)
+from rollwright.deployment_records import StoredDeployment
+from rollwright.deployment_requests import deployment_does_not_exist, valid_deployment_id
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.deployment_stops import StopAnswer
 from rollwright.errors import (
     DeploymentTargetDoesNotExistException,
-    InvalidRevisionException,
     UnsupportedActionForDeploymentTypeException,
 )
-from rollwright.lambda_appspec import LambdaAppSpec, parse_lambda_appspec
+from rollwright.lambda_appspec import LambdaAppSpec, TrafficHook, parse_lambda_appspec
 from rollwright.lambda_records import (
     LAMBDA_EVENTS,
     LambdaDeploymentRecord,
@@ -45,35 +34,19 @@ from rollwright.lambda_records import (
     LambdaFunctions,
     LambdaOutcome,
     LambdaWorkflows,
-    NewLambdaDeployment,
 )
 from rollwright.lambda_rollout import LambdaRollout
-from rollwright.lambda_traffic import hook_timeout_seconds, traffic_steps
-from rollwright.lifecycle import LifecycleEventStatus
 from rollwright.lifecycle_segments import InstanceLifecycleEvent
-from rollwright.rollback import ROLLBACK_CREATOR
 from rollwright.rollout import InstanceStatus
 from rollwright.traffic_deployments import (
-    AppSpecObjects,
+    TrafficDeploymentOptions,
+    TrafficDeployments,
     answer_hook,
-    appspec_text,
-    checked_revision,
     hook_status,
     lifecycle_events,
     stop_now,
     stop_on_alarm_now,
-    traffic_routing,
 )
-
-LAMBDA_STYLE = DeploymentStyle(DeploymentType.BLUE_GREEN, DeploymentOption.WITH_TRAFFIC_CONTROL)
-_ANSWERS = {"Succeeded": LifecycleEventStatus.SUCCEEDED, "Failed": LifecycleEventStatus.FAILED}
-
-
-@dataclass(frozen=True)
-class CreatedLambdaDeployment:
-    deployment_id: str
-    new: bool  # False: an identical earlier request's deployment
-    ended: bool  # written Failed: no workflow
 
 
 @dataclass(frozen=True)
@@ -85,96 +58,38 @@ class LambdaTarget:
     target_arn: str
 
 
-class LambdaDeployments:
+class LambdaDeployments(
+    TrafficDeployments[LambdaAppSpec, TrafficHook, None, LambdaDeploymentRecord]
+):
+    PLATFORM = ComputePlatform.LAMBDA
+
     def __init__(
         self,
         store: LambdaDeploymentStore,
         *,
         functions: LambdaFunctions,
-        appspec_objects: AppSpecObjects,
         workflows: LambdaWorkflows,
         rollout: Callable[[], LambdaRollout],
-        account_region: AccountRegion,
-        wait_scale: float = 1.0,
-        new_execution_id: Callable[[], str] = lambda: secrets.token_urlsafe(48),
+        **options: Unpack[TrafficDeploymentOptions],
     ) -> None:
-        self._store = store
+        super().__init__(store, **options)
+        self._lambda_store = store
         self._functions = functions
-        self._objects = appspec_objects
         self._workflows = workflows
         self._rollout = rollout
-        self._account_region = account_region
-        self._wait_scale = wait_scale
-        self._new_execution_id = new_execution_id
 
-    # --- CreateDeployment ---------------------------------------------------------------------
+    # --- CreateDeployment (``TrafficDeployments.create``) ---------------------------------------
 
-    def create(
-        self,
-        request: CreateDeploymentRequest,
-        *,
-        application: Application,
-        group: DeploymentGroup,
-        config: DeploymentConfig,
-        deployment_id: str,
-        key: str,
-        now: datetime,
-        creator: str,
-    ) -> CreatedLambdaDeployment:
-        """Write the deployment (``start`` starts it)."""
-        routing = traffic_routing(config, ComputePlatform.LAMBDA)
-        revision = checked_revision(request, group, ComputePlatform.LAMBDA)
-        try:
-            appspec = parse_lambda_appspec(appspec_text(revision, self._objects))
-        except InvalidAppSpecError as bad:
-            raise InvalidRevisionException(str(bad)) from None
-        choices = DeploymentChoices(
-            compute_platform=ComputePlatform.LAMBDA,
-            revision=revision,
-            deployment_style=LAMBDA_STYLE,
-            auto_rollback_configuration=(
-                request.auto_rollback_configuration or group.settings.auto_rollback_configuration
-            ),
-            override_alarm_configuration=request.override_alarm_configuration,
-            alarm_configuration=watched_alarms(
-                group.settings.alarm_configuration,
-                request.override_alarm_configuration,
-                is_rollback=creator == ROLLBACK_CREATOR,
-            ),
-            previous_revision=group.history.target_revision,
-        )
-        ended = self._unusable(appspec)
-        deployment_id, new = self._store.create(
-            NewLambdaDeployment(
-                deployment_id=deployment_id,
-                application_name=application.name,
-                application_id=application.application_id,
-                deployment_group_name=group.name,
-                deployment_group_id=group.deployment_group_id,
-                deployment_config_name=config.name,
-                choices=choices,
-                appspec=appspec,
-                steps=traffic_steps(routing, wait_scale=self._wait_scale),
-                hook_timeout_seconds=hook_timeout_seconds(self._wait_scale),
-                wait_scale=self._wait_scale,
-                execution_ids={hook: self._new_execution_id() for hook in appspec.hooks},
-                create_time=now.timestamp(),
-                request_key=key,
-                creator=creator,
-                description=request.description,
-                ended=ended,
-            )
-        )
-        return CreatedLambdaDeployment(deployment_id, new, ended is not None)
+    def _parse_appspec(self, text: str | bytes) -> LambdaAppSpec:
+        return parse_lambda_appspec(text)
 
-    def start(self, deployment_id: str, group_id: str) -> None:
-        try:
-            self._workflows.start_lambda(deployment_id)
-        except Exception:
-            self._store.abandon(
-                deployment_id, group_id, "The deployment's workflow could not start."
-            )
-            raise
+    def _target(
+        self, appspec: LambdaAppSpec, group: DeploymentGroup
+    ) -> tuple[None, LambdaOutcome | None]:
+        return None, self._unusable(appspec)
+
+    def _start_workflow(self, deployment_id: str) -> None:
+        self._workflows.start_lambda(deployment_id)
 
     def _unusable(self, appspec: LambdaAppSpec) -> LambdaOutcome | None:
         """Why the deployment cannot begin (CodeDeploy fails it, it does not refuse it)."""
@@ -211,12 +126,6 @@ class LambdaDeployments:
 
     # --- the target ---------------------------------------------------------------------------
 
-    def record(self, deployment_id: str) -> LambdaDeploymentRecord:
-        found = self._store.find(valid_deployment_id(deployment_id))
-        if found is None:
-            raise deployment_does_not_exist(deployment_id)
-        return found
-
     def target(self, record: LambdaDeploymentRecord) -> LambdaTarget:
         target_id = f"{record.function_name}:{record.alias}"
         arn = (
@@ -250,7 +159,7 @@ class LambdaDeployments:
         hook_status(status)
         record = self._store.find(valid_deployment_id(deployment_id))
         if record is None:
-            platform = self._store.compute_platform(deployment_id)
+            platform = self._lambda_store.compute_platform(deployment_id)
             if platform is None:
                 raise deployment_does_not_exist(deployment_id)
             raise UnsupportedActionForDeploymentTypeException(

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
 from rollwright.applications import ComputePlatform
-from rollwright.deployment_group_settings import AlarmConfiguration
-from rollwright.deployment_records import DeploymentChoices
-from rollwright.deployment_status import DeploymentStatus
 from rollwright.lambda_appspec import LambdaAppSpec, TrafficHook
-from rollwright.lambda_traffic import TrafficStep
 from rollwright.lifecycle import LifecycleEvent
-from rollwright.revision_locations import RevisionLocation
-from rollwright.rollout import InstanceStatus
-from rollwright.traffic_records import HookEventRecord, TrafficOutcome
+from rollwright.traffic_records import (
+    HookEventRecord,
+    NewTrafficDeployment,
+    TrafficDeploymentRecord,
+    TrafficDeploymentStore,
+    TrafficOutcome,
+)
 
 LAMBDA_EVENTS = (
     LifecycleEvent.BEFORE_ALLOW_TRAFFIC,
@@ -38,56 +37,18 @@ LambdaEventRecord = HookEventRecord
 LambdaOutcome = TrafficOutcome
 
 
-@dataclass(frozen=True)
-class NewLambdaDeployment:
-    """Everything CreateDeployment writes for a Lambda deployment, in one transaction."""
-
-    deployment_id: str
-    application_name: str
-    application_id: str
-    deployment_group_name: str
-    deployment_group_id: str
-    deployment_config_name: str
-    choices: DeploymentChoices
-    appspec: LambdaAppSpec
-    steps: tuple[TrafficStep, ...]
-    hook_timeout_seconds: int
-    wait_scale: float
-    execution_ids: Mapping[TrafficHook, str]
-    create_time: float
-    request_key: str
-    creator: str = "user"
-    description: str = ""
-    # Set when the deployment can never begin (the function or alias is not as the AppSpec
-    # says): written already Failed, with no group claim and no workflow.
-    ended: LambdaOutcome | None = None
+# What CreateDeployment writes: the AppSpec says all about the target (no more ``target``).
+NewLambdaDeployment = NewTrafficDeployment[LambdaAppSpec, TrafficHook, None]
 
 
-@dataclass(frozen=True)
-class LambdaDeploymentRecord:
-    deployment_id: str
-    application_name: str
-    deployment_group_name: str
-    deployment_group_id: str
-    status: DeploymentStatus
+@dataclass(frozen=True, kw_only=True)
+class LambdaDeploymentRecord(TrafficDeploymentRecord):
+    """A Lambda deployment as read back: the shared fields, and the alias it shifts."""
+
     function_name: str
     alias: str
     current_version: str
     target_version: str
-    target_weight: Decimal
-    target_status: InstanceStatus
-    steps: tuple[TrafficStep, ...]
-    hook_timeout_seconds: int
-    events: Mapping[LifecycleEvent, LambdaEventRecord]
-    create_time: datetime
-    last_updated: datetime
-    outcome: LambdaOutcome | None = None
-    complete_time: datetime | None = None
-    revision: RevisionLocation | None = None
-    alarms: AlarmConfiguration | None = None  # the alarms it watches (``alarm_watch``)
-
-    def event_with_execution(self, execution_id: str) -> LambdaEventRecord | None:
-        return next((e for e in self.events.values() if e.execution_id == execution_id), None)
 
 
 @dataclass(frozen=True)
@@ -113,17 +74,9 @@ class LambdaFunctions(Protocol):
         points it at ``target`` alone, weight 0 at ``current`` alone."""
 
 
-class LambdaDeploymentStore(Protocol):
-    def create(self, deployment: NewLambdaDeployment) -> tuple[str, bool]:
-        """Write the deployment (claiming its group unless it ended at creation): its id and
-        whether it is new (False: an identical request's deployment within the idempotency
-        window). DeploymentLimitExceededException when the group has an active deployment."""
-
-    def find(self, deployment_id: str) -> LambdaDeploymentRecord | None: ...
-
-    def abandon(self, deployment_id: str, group_id: str, message: str) -> None:
-        """Fail a deployment whose workflow could not start, and release its group."""
-
+class LambdaDeploymentStore(
+    TrafficDeploymentStore[NewLambdaDeployment, LambdaDeploymentRecord], Protocol
+):
     def compute_platform(self, deployment_id: str) -> ComputePlatform | None:
         """The platform of any deployment; None when there is no such deployment."""
 

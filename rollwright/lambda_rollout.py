@@ -18,12 +18,9 @@ event comes first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, Unpack
 
-from rollwright.alarm_watch import AlarmReader
-from rollwright.deployment_bookkeeping import GroupHistory, RevisionUse
 from rollwright.lambda_records import LambdaDeploymentRecord, LambdaFunctions
 from rollwright.traffic_records import TrafficOutcome
 from rollwright.traffic_rollout import (
@@ -35,6 +32,7 @@ from rollwright.traffic_rollout import (
     HookReturn,
     TaskAnswers,
     TrafficRollout,
+    TrafficRolloutServices,
 )
 
 __all__ = [
@@ -60,17 +58,9 @@ class LambdaRollout(TrafficRollout[LambdaDeploymentRecord]):
         self,
         store: LambdaRolloutStore,
         functions: LambdaFunctions,
-        tasks: TaskAnswers,
-        hooks: HookInvoker,
-        *,
-        groups: GroupHistory,
-        revisions: RevisionUse,
-        clock: Callable[[], float],
-        alarms: AlarmReader | None = None,
+        **services: Unpack[TrafficRolloutServices],
     ) -> None:
-        super().__init__(
-            store, tasks, hooks, groups=groups, revisions=revisions, clock=clock, alarms=alarms
-        )
+        super().__init__(store, **services)
         self._weights = store
         self._functions = functions
 

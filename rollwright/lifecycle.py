@@ -109,6 +109,19 @@ TRAFFIC_EVENTS = frozenset(
 )
 IN_PLACE_WITHOUT_TRAFFIC = tuple(e for e in IN_PLACE_WITH_TRAFFIC if e not in TRAFFIC_EVENTS)
 
+# An Auto Scaling termination deployment (scale-in with ``terminationHookEnabled``): the instance
+# leaves its load balancers and its application stops (the user guide's hook availability table
+# and scale-in diagram); without a load balancer, as in place, the traffic events are left out.
+TERMINATION_WITH_TRAFFIC = (
+    LifecycleEvent.START,
+    LifecycleEvent.BEFORE_BLOCK_TRAFFIC,
+    LifecycleEvent.BLOCK_TRAFFIC,
+    LifecycleEvent.AFTER_BLOCK_TRAFFIC,
+    LifecycleEvent.APPLICATION_STOP,
+    LifecycleEvent.END,
+)
+TERMINATION_WITHOUT_TRAFFIC = tuple(e for e in TERMINATION_WITH_TRAFFIC if e not in TRAFFIC_EVENTS)
+
 # Events a host agent runs (everything but the control plane's own Start, End and traffic moves).
 AGENT_EVENTS = frozenset(
     e

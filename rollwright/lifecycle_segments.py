@@ -24,6 +24,8 @@ from rollwright.lifecycle import (
     IGNORABLE_STOP_EVENTS,
     IN_PLACE_WITH_TRAFFIC,
     IN_PLACE_WITHOUT_TRAFFIC,
+    TERMINATION_WITH_TRAFFIC,
+    TERMINATION_WITHOUT_TRAFFIC,
     LifecycleErrorCode,
     LifecycleEvent,
     LifecycleEventStatus,
@@ -41,13 +43,22 @@ class LifecycleSegment:
     events: tuple[LifecycleEvent, ...]
 
 
-def in_place_events(*, with_load_balancer: bool) -> tuple[LifecycleEvent, ...]:
+def in_place_events(
+    *, with_load_balancer: bool, termination: bool = False
+) -> tuple[LifecycleEvent, ...]:
+    """An in-place host's sequence; ``termination``: an Auto Scaling termination deployment's."""
+    if termination:
+        return TERMINATION_WITH_TRAFFIC if with_load_balancer else TERMINATION_WITHOUT_TRAFFIC
     return IN_PLACE_WITH_TRAFFIC if with_load_balancer else IN_PLACE_WITHOUT_TRAFFIC
 
 
-def lifecycle_segments(*, with_load_balancer: bool) -> tuple[LifecycleSegment, ...]:
+def lifecycle_segments(
+    *, with_load_balancer: bool, termination: bool = False
+) -> tuple[LifecycleSegment, ...]:
     """The in-place sequence cut into runs of agent events and control-plane events."""
-    return segments_of(in_place_events(with_load_balancer=with_load_balancer))
+    return segments_of(
+        in_place_events(with_load_balancer=with_load_balancer, termination=termination)
+    )
 
 
 def segments_of(sequence: Sequence[LifecycleEvent]) -> tuple[LifecycleSegment, ...]:
@@ -64,11 +75,13 @@ def segments_of(sequence: Sequence[LifecycleEvent]) -> tuple[LifecycleSegment, .
     return tuple(segments)
 
 
-def agent_segments(*, with_load_balancer: bool) -> tuple[tuple[LifecycleEvent, ...], ...]:
+def agent_segments(
+    *, with_load_balancer: bool, termination: bool = False
+) -> tuple[tuple[LifecycleEvent, ...], ...]:
     """The event lists of the host commands, in the order they are sent."""
     return tuple(
         s.events
-        for s in lifecycle_segments(with_load_balancer=with_load_balancer)
+        for s in lifecycle_segments(with_load_balancer=with_load_balancer, termination=termination)
         if s.actor is SegmentActor.AGENT
     )
 

@@ -23,6 +23,10 @@ from rollwright.revision_locations import RevisionLocation
 
 ROLLBACK_CREATOR = "codeDeployRollback"
 AUTO_SCALING_CREATOR = "autoscaling"
+AUTO_SCALING_TERMINATION_CREATOR = "autoscalingTermination"
+# Deployments Auto Scaling's lifecycle hooks start, for one instance each: they run beside the
+# group's deployments and are not part of its history.
+AUTO_SCALING_CREATORS = frozenset({AUTO_SCALING_CREATOR, AUTO_SCALING_TERMINATION_CREATOR})
 
 
 class DeploymentEnding(StrEnum):
@@ -92,12 +96,14 @@ def decide_rollback(
             NoRollbackReason.ROLLBACK_NOT_ROLLED_BACK,
             f"Deployment {deployment_id} is itself a rollback and is not rolled back.",
         )
-    if creator == AUTO_SCALING_CREATOR:
+    if creator in AUTO_SCALING_CREATORS:
         # A launch deployment already installs the last good revision on its one instance, which
-        # Auto Scaling then abandons: rolling the whole group back would gain nothing.
+        # Auto Scaling then abandons; a termination deployment's instance is terminated anyway:
+        # rolling the whole group back would gain nothing.
         return NoRollback(
             NoRollbackReason.AUTO_SCALING_LAUNCH,
-            f"Deployment {deployment_id} is an Auto Scaling launch and is not rolled back.",
+            f"Deployment {deployment_id} is an Auto Scaling launch or termination and is not "
+            "rolled back.",
         )
     refusal = _refusal(ending, auto_rollback, stop_rollback)
     if refusal is not None:

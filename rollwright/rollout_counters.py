@@ -38,6 +38,7 @@ class RolloutErrorCode(StrEnum):
     NO_INSTANCES = "NO_INSTANCES"
     MANUAL_STOP = "MANUAL_STOP"
     ALARM_ACTIVE = "ALARM_ACTIVE"
+    TIMEOUT = "TIMEOUT"  # a blue/green ready wait nobody continued (``blue_green_rollout``)
 
 
 HEALTH_CONSTRAINTS_MESSAGE = (

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -80,16 +80,18 @@ class RolloutStore(Protocol):
         The host after the change, or None when another handler made it first."""
         ...
 
-    def record_progress(
+    def record_events(
         self,
         deployment_id: str,
         host_id: str,
-        progress: EventProgress,
+        progress: Sequence[EventProgress],
         *,
         command_id: str,
         now: float,
-    ) -> bool:
-        """Record an event's start or end the first time only; False for a repeat."""
+    ) -> HostRecord | None:
+        """Record each event start or end of command ``command_id`` the first time only (none
+        if the host runs another command), in one write; the host after it, or None when the
+        host is no target of the deployment."""
         ...
 
     def record_heartbeat(

@@ -30,7 +30,7 @@ progress the rollout ends Stopped with MANUAL_STOP.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
@@ -65,6 +65,8 @@ from rollwright.traffic_control import control_event_after
 from rollwright.traffic_steps import TrafficOutcome, TrafficSteps
 
 TIMEOUT_ERROR = "States.Timeout"
+# Ready: a blue/green deployment in its ready wait, which a stop ends (``blue_green_rollout``).
+_ADVANCING = frozenset({DeploymentStatus.IN_PROGRESS, DeploymentStatus.READY})
 
 
 class ReportAnswer(Enum):
@@ -161,28 +163,41 @@ class ServerRollout:
     def on_event_report(
         self, caller_host_id: str, report: EventReport, *, now: float
     ) -> ReportAnswer:
-        if caller_host_id != report.host_id:
+        return self.on_event_reports(caller_host_id, (report,), now=now)
+
+    def on_event_reports(
+        self, caller_host_id: str, reports: Sequence[EventReport], *, now: float
+    ) -> ReportAnswer:
+        """Reports of one host, oldest first (a protocol 1.1 batch, or one v1 report): each
+        command's run of reports is recorded in one write, which answers the host, and then acts
+        on the first of them that ends an event of the running segment."""
+        if any(report.host_id != caller_host_id for report in reports):
             return ReportAnswer.FORBIDDEN
-        host = self._store.host(report.deployment_id, report.host_id)
-        if host is None:
-            return ReportAnswer.NOT_FOUND
-        self._store.record_progress(
-            report.deployment_id,
-            report.host_id,
-            progress_from_report(report),
-            command_id=report.command_id,
-            now=now,
-        )
-        effect = effect_of_report(host, report)
-        if effect is ReportEffect.NONE:
-            return ReportAnswer.ACCEPTED
-        deployment = self._deployment(report.deployment_id)
+        answer = ReportAnswer.ACCEPTED
+        for run in _runs_by_command(reports):
+            first = run[0]
+            host = self._store.record_events(
+                first.deployment_id,
+                first.host_id,
+                [progress_from_report(report) for report in run],
+                command_id=first.command_id,
+                now=now,
+            )
+            if host is None:
+                answer = ReportAnswer.NOT_FOUND
+                continue
+            effects = (effect_of_report(host, report) for report in run)
+            effect = next((e for e in effects if e is not ReportEffect.NONE), ReportEffect.NONE)
+            if effect is not ReportEffect.NONE:
+                self._on_effect(host, effect, now=now)
+        return answer
+
+    def _on_effect(self, host: HostRecord, effect: ReportEffect, *, now: float) -> None:
         if effect is ReportEffect.NEXT_SEGMENT:
-            self._after_segment(deployment, host, now=now)
-            return ReportAnswer.ACCEPTED
+            self._after_segment(self._deployment(host.deployment_id), host, now=now)
+            return
         if self._store.record_result(host, succeeded=effect is ReportEffect.SUCCEEDED, now=now):
-            self._advance(self._deployment(report.deployment_id), now=now)
-        return ReportAnswer.ACCEPTED
+            self._advance(self._deployment(host.deployment_id), now=now)
 
     def on_heartbeat(
         self, caller_host_id: str, heartbeat: Heartbeat, *, now: float
@@ -246,7 +261,7 @@ class ServerRollout:
 
     def _advance(self, deployment: DeploymentRecord, *, now: float) -> None:
         """Claim what the counters allow, in order, then end the rollout if it is over."""
-        if deployment.outcome is not None or deployment.status is not DeploymentStatus.IN_PROGRESS:
+        if deployment.outcome is not None or deployment.status not in _ADVANCING:
             return
         if deployment.stop_requested:
             if deployment.counters.in_progress == 0:
@@ -284,7 +299,9 @@ class ServerRollout:
             deployment.deployment_id,
             host_id,
             segment_index=segment_index,
-            command_id=command_id(deployment.deployment_id, host_id, segment_index),
+            command_id=command_id(
+                deployment.deployment_id, host_id, segment_index, deployment.commands.rollout_pass
+            ),
             now=now,
         )
         if host is None:
@@ -318,6 +335,20 @@ class ServerRollout:
         if deployment is None:
             raise LookupError(f"deployment {deployment_id} does not exist")
         return deployment
+
+
+def _runs_by_command(reports: Sequence[EventReport]) -> list[list[EventReport]]:
+    """Consecutive reports of one command together, in their order."""
+    runs: list[list[EventReport]] = []
+    for report in reports:
+        if runs and (runs[-1][0].deployment_id, runs[-1][0].command_id) == (
+            report.deployment_id,
+            report.command_id,
+        ):
+            runs[-1].append(report)
+        else:
+            runs.append([report])
+    return runs
 
 
 def _outcome_document(deployment: DeploymentRecord) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, NotRequired, Protocol, TypedDict, TypeVar
 
 from rollwright.alarm_watch import AlarmReader, alarm_to_stop
 from rollwright.deployment_bookkeeping import GroupHistory, RevisionUse
@@ -123,13 +123,26 @@ class HookInvoker(Protocol):
         """Invoke a hook function and wait for its answer."""
 
 
+class TrafficRolloutServices(TypedDict):
+    """What a platform's rollout passes on to ``TrafficRollout``: the workflow's task tokens,
+    the hook functions, the group's and the revision's bookkeeping, the clock, and the alarms
+    (None: this caller never polls them)."""
+
+    tasks: TaskAnswers
+    hooks: HookInvoker
+    groups: GroupHistory
+    revisions: RevisionUse
+    clock: Callable[[], float]
+    alarms: NotRequired[AlarmReader | None]
+
+
 class TrafficRollout(ABC, Generic[RecordT]):
     def __init__(
         self,
         store: HookEventStore[RecordT],
+        *,
         tasks: TaskAnswers,
         hooks: HookInvoker,
-        *,
         groups: GroupHistory,
         revisions: RevisionUse,
         clock: Callable[[], float],

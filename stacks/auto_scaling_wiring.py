@@ -23,6 +23,7 @@ LIFECYCLE_ACTION_DETAIL_TYPES = [
 HOOK_NAME_PREFIX = "CodeDeploy-managed-"
 HOOK_MANAGEMENT_ACTIONS = ["autoscaling:PutLifecycleHook", "autoscaling:DeleteLifecycleHook"]
 ACTION_COMPLETION_ACTIONS = ["autoscaling:CompleteLifecycleAction"]
+ACTION_HEARTBEAT_ACTIONS = ["autoscaling:RecordLifecycleActionHeartbeat"]
 
 
 def _auto_scaling_groups_arn(role: iam.IRole) -> str:
@@ -42,6 +43,11 @@ def grant_hook_management(role: iam.IRole) -> None:
 def grant_action_completion(role: iam.IRole) -> None:
     """Complete lifecycle actions (the launch's end, a termination)."""
     _grant(role, ACTION_COMPLETION_ACTIONS, "A lifecycle action comes from any Auto Scaling group")
+
+
+def grant_action_heartbeats(role: iam.IRole) -> None:
+    """Keep lifecycle actions alive while their launch or termination deployment runs."""
+    _grant(role, ACTION_HEARTBEAT_ACTIONS, "A lifecycle action comes from any Auto Scaling group")
 
 
 def _grant(role: iam.IRole, actions: list[str], why: str) -> None:

@@ -17,8 +17,10 @@ from stacks.artifacts import ArtifactStore
 from stacks.auto_scaling_wiring import (
     AutoScalingWiring,
     grant_action_completion,
+    grant_action_heartbeats,
     grant_hook_management,
 )
+from stacks.blue_green_workflow import grant_blue_green_fleets
 from stacks.dead_letter_queue import DeadLetterQueue
 from stacks.ecs_traffic import grant_task_set_shifting
 from stacks.fleet_reads import grant_fleet_reads
@@ -31,6 +33,18 @@ from stacks.traffic_control import grant_traffic_control
 from stacks.workflows import DeploymentWorkflows
 
 STACK_NAME = "Rollwright"
+
+
+def _function(scope: Construct, package: str, **options: Any) -> PythonFunction:
+    """The function of ``functions/<package>/handler.py``: construct id ``<Package>Function``,
+    service name ``<package>`` (dashed); ``options`` as ``PythonFunction`` takes them."""
+    return PythonFunction(
+        scope,
+        "".join(word.capitalize() for word in package.split("_")) + "Function",
+        handler=f"functions.{package}.handler.handler",
+        service_name=package.replace("_", "-"),
+        **options,
+    )
 
 
 class ControlPlaneStack(Stack):
@@ -64,12 +78,10 @@ class ControlPlaneStack(Stack):
         table_name = state.table.table_name
         agent_log_group_name = agent_logs.log_group.log_group_name
 
-        workflow = PythonFunction(
+        workflow = _function(
             self,
-            "WorkflowFunction",
-            handler="functions.workflow.handler.handler",
+            "workflow",
             description="Rollwright workflow steps, called by the deployment state machines",
-            service_name="workflow",
             timeout=Duration.minutes(5),
             memory_size=512,
             environment={
@@ -77,15 +89,15 @@ class ControlPlaneStack(Stack):
                 "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
                 "AGENT_LOG_GROUP": agent_log_group_name,
                 **limit_environment,
+                # Also scales the interval of Auto Scaling lifecycle action heartbeats (5 min).
+                "WAIT_SCALE": str(wait_scale),
             },
         )
         workflows = DeploymentWorkflows(self, "Workflows", workflow_function=workflow.function)
-        api = PythonFunction(
+        api = _function(
             self,
-            "ApiFunction",
-            handler="functions.api.handler.handler",
+            "api",
             description="Rollwright CodeDeploy API (JSON 1.1 and Smithy RPC v2 CBOR)",
-            service_name="api",
             timeout=Duration.seconds(29),
             memory_size=512,
             environment={
@@ -98,12 +110,10 @@ class ControlPlaneStack(Stack):
                 "WAIT_SCALE": str(wait_scale),
             },
         )
-        agent = PythonFunction(
+        agent = _function(
             self,
-            "AgentFunction",
-            handler="functions.agent.handler.handler",
+            "agent",
             description="Rollwright agent protocol: host reports and heartbeats",
-            service_name="agent",
             timeout=Duration.seconds(29),
             environment={
                 "TABLE_NAME": table_name,
@@ -112,13 +122,15 @@ class ControlPlaneStack(Stack):
             },
         )
         alarm_dead_letters = DeadLetterQueue(self, "AlarmDeadLetters")
-        alarm = PythonFunction(
+        alarm = _function(
             self,
-            "AlarmFunction",
-            handler="functions.alarm.handler.handler",
+            "alarm",
             description="Rollwright alarm watcher: CloudWatch alarm state changes",
-            service_name="alarm",
             timeout=Duration.minutes(1),
+            # Lambda gives CPU in proportion to memory (1,769 MB is one vCPU): the first ALARM
+            # usually meets a cold function, whose imports and clients are CPU-bound, and 1 GB
+            # gives four times the CPU of 256 MB. It runs a few times a day: the price is nil.
+            memory_size=1024,
             environment={
                 "TABLE_NAME": table_name,
                 "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
@@ -133,12 +145,10 @@ class ControlPlaneStack(Stack):
             dead_letter_queue=alarm_dead_letters.queue,
         )
         auto_scaling_dead_letters = DeadLetterQueue(self, "AutoScalingDeadLetters")
-        auto_scaling = PythonFunction(
+        auto_scaling = _function(
             self,
-            "AutoScalingFunction",
-            handler="functions.auto_scaling.handler.handler",
+            "auto_scaling",
             description="Rollwright Auto Scaling: launch deployments for lifecycle actions",
-            service_name="auto-scaling",
             timeout=Duration.minutes(1),
             environment={
                 "TABLE_NAME": table_name,
@@ -155,12 +165,10 @@ class ControlPlaneStack(Stack):
             dead_letter_queue=auto_scaling_dead_letters.queue,
         )
         notify_dead_letters = DeadLetterQueue(self, "NotifyDeadLetters")
-        notify = PythonFunction(
+        notify = _function(
             self,
-            "NotifyFunction",
-            handler="functions.notify.handler.handler",
+            "notify",
             description="Rollwright notifications: EventBridge events and SNS triggers",
-            service_name="notify",
             timeout=Duration.minutes(1),
             environment={"TABLE_NAME": table_name},
         )
@@ -180,12 +188,10 @@ class ControlPlaneStack(Stack):
         http_api = CodeDeployApi(
             self, "Api", api_function=api.function, agent_function=agent.function
         )
-        hook_runner = PythonFunction(
+        hook_runner = _function(
             self,
-            "HookRunnerFunction",
-            handler="functions.hook_runner.handler.handler",
+            "hook_runner",
             description="Rollwright hook runner: invokes a Lambda deployment's hook function",
-            service_name="hook-runner",
             # A hook runs inside it; Lambda's longest run (the hook's own hour is the wait's).
             timeout=Duration.minutes(15),
             # The URL from the API's id and stage name, not its Stage resource: the stage
@@ -235,6 +241,8 @@ class ControlPlaneStack(Stack):
         grant_hook_management(api.role)
         grant_action_completion(auto_scaling.role)
         grant_action_completion(workflow.role)
+        # The workflow's sweep keeps a running launch or termination's action alive.
+        grant_action_heartbeats(workflow.role)
         for reader in (api.role, hosts.host_role):
             # Hosts download the revisions they deploy (DownloadBundle) with their own session.
             accept_wildcards(
@@ -246,6 +254,7 @@ class ControlPlaneStack(Stack):
         # CreateDeployment resolves EC2 and Auto Scaling targets (the workflow: for a rollback).
         grant_fleet_reads(api.role)
         grant_fleet_reads(workflow.role)
+        grant_blue_green_fleets(workflow.role)
         grant_fleet_reads(auto_scaling.role)
         # The workflow polls the alarms its deployments watch (before the first window, each sweep).
         alarm_reads = iam.PolicyStatement(

@@ -17,6 +17,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from stacks.accepted_findings import WILDCARD_RULE, accept, accept_wildcard_resource
+from stacks.blue_green_workflow import BLUE_GREEN_FLAG, blue_green_steps
 
 STARTED_STATUS = "InProgress"
 SUCCEEDED_STATUS = "Succeeded"
@@ -389,13 +390,22 @@ class DeploymentWorkflow(Construct):
         started: sfn.IChainable = sfn.Succeed(self, "DeploymentSucceeded")
         if host_rollout:
             finish = FinishPhase(self, "Finish", workflow_function=workflow_function)
-            started = ServerRolloutPhase(
+            # An EC2 blue/green deployment runs the host rollout once per pass
+            # (stacks/blue_green_workflow.py); begin says which kind of deployment it is.
+            after_rollout = sfn.Choice(self, "AfterRollout")
+            hosts = ServerRolloutPhase(
                 self,
                 "Hosts",
                 workflow_function=workflow_function,
                 rollout_timeout=SERVER_ROLLOUT_TIMEOUT,
-                on_error=finish,
-            ).next(finish)
+                on_error=after_rollout,
+            ).next(after_rollout)
+            blue_green, after_pass = blue_green_steps(
+                self, workflow_function=workflow_function, rollout=hosts, finish=finish
+            )
+            is_blue_green = sfn.Condition.boolean_equals(BLUE_GREEN_FLAG, True)
+            after_rollout.when(is_blue_green, after_pass).otherwise(finish)
+            started = sfn.Choice(self, "BlueGreen").when(is_blue_green, blue_green).otherwise(hosts)
         if traffic_rollout:
             started = lambda_traffic_phases(
                 self,

@@ -3,7 +3,8 @@
 ``PutLifecycleHook`` / ``DeleteLifecycleHook`` for the hooks a deployment group installs (the
 group's id rides in the hook's ``NotificationMetadata``, so a lifecycle event names its group
 without a lookup), and ``CompleteLifecycleAction`` for the instances they hold in
-``Pending:Wait`` / ``Terminating:Wait``.
+``Pending:Wait`` / ``Terminating:Wait`` (and ``RecordLifecycleActionHeartbeat`` while they
+wait).
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ logger = Logger(child=True)
 
 LAUNCHING = "autoscaling:EC2_INSTANCE_LAUNCHING"
 TERMINATING = "autoscaling:EC2_INSTANCE_TERMINATING"
-# No heartbeats are sent (CodeDeploy sends one every 5 minutes), so the hook waits an hour: the
-# agent's one-hour event limit. An instance nobody answers for is abandoned (launch) or let go
-# (termination), as CodeDeploy's hooks default.
+# The hook waits an hour between heartbeats (the agent's one-hour event limit); the workflow
+# records one every 5 minutes while the instance's deployment runs
+# (``rollwright.auto_scaling_heartbeats``). An instance nobody answers for is abandoned (launch)
+# or let go (termination), as CodeDeploy's hooks default.
 HEARTBEAT_TIMEOUT_SECONDS = 3600
 
 
@@ -99,5 +101,20 @@ class AutoScalingLifecycleActions:
             # The action timed out or was completed already: the instance has moved on.
             logger.warning(
                 "lifecycle action not completed",
+                extra={"instance": action.instance_id, "error": str(error)},
+            )
+
+    def record_heartbeat(self, action: LifecycleAction) -> None:
+        try:
+            self._autoscaling.record_lifecycle_action_heartbeat(
+                LifecycleHookName=action.hook_name,
+                AutoScalingGroupName=action.auto_scaling_group,
+                LifecycleActionToken=action.token,
+                InstanceId=action.instance_id,
+            )
+        except ClientError as error:
+            # Completed or timed out meanwhile: nothing left to keep alive.
+            logger.warning(
+                "lifecycle action heartbeat not recorded",
                 extra={"instance": action.instance_id, "error": str(error)},
             )

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from functions.adapters.appspec_locations import is_appspec_document, read_location
+from functions.adapters.blue_green_items import blue_green_attribute, read_blue_green
 from functions.adapters.rollout_items import milliseconds, read_alarm_configuration
 from rollwright.agent_protocol import (
     EventOutcome,
@@ -17,6 +18,7 @@ from rollwright.agent_protocol import (
     revision_document,
 )
 from rollwright.applications import ComputePlatform
+from rollwright.blue_green import InstanceLabel
 from rollwright.deployment_group_settings import (
     AlarmConfiguration,
     AutoRollbackConfiguration,
@@ -30,6 +32,7 @@ from rollwright.deployment_records import (
     DeploymentError,
     DeploymentOverview,
     NewDeployment,
+    RelatedDeployments,
     RollbackInfo,
     StoredDeployment,
     StoredTarget,
@@ -70,6 +73,8 @@ def choice_attributes(deployment: NewDeployment, now: float) -> dict[str, Any]:
         attributes["previous_revision"] = revision_document(
             agent_revision(choices.previous_revision)
         )
+    if choices.blue_green is not None:
+        attributes["blue_green"] = blue_green_attribute(choices.blue_green)
     if choices.rollback_triggering_deployment_id is not None:
         attributes["rollback_info"] = {
             "triggering_deployment_id": choices.rollback_triggering_deployment_id
@@ -148,15 +153,10 @@ def read_stored_deployment(item: dict[str, Any]) -> StoredDeployment:
             alarm_configuration=read_alarm_configuration(item.get("alarm_configuration")),
             previous_revision=None if previous is None else _location(previous),
             rollback_triggering_deployment_id=rollback_info.get("triggering_deployment_id"),
+            blue_green=read_blue_green(item.get("blue_green")),
         ),
         create_time=created,
-        overview=DeploymentOverview(
-            pending=int(item.get("pending_healthy", 0)) + int(item.get("pending_unhealthy", 0)),
-            in_progress=int(item.get("in_progress", 0)),
-            succeeded=int(item.get("succeeded", 0)),
-            failed=int(item.get("failed", 0)),
-            skipped=int(item.get("skipped", 0)),
-        ),
+        overview=_overview(item),
         creator=str(item.get("creator", "user")),
         description=str(item.get("description", "")),
         ignore_application_stop_failures=bool(item.get("ignore_application_stop_failures")),
@@ -166,6 +166,36 @@ def read_stored_deployment(item: dict[str, Any]) -> StoredDeployment:
         error=None if error is None else DeploymentError(error["code"], error["message"]),
         rollback_info=_rollback_info(rollback_info),
         stop_rollback=None if stop is None else bool(stop["auto_rollback_enabled"]),
+        termination_wait_started=bool(item.get("termination_wait_started")),
+        related=_related(item),
+    )
+
+
+def _related(item: dict[str, Any]) -> RelatedDeployments | None:
+    """``relatedDeployments`` (``DynamoDeploymentStore.record_auto_update``)."""
+    root, updates = item.get("auto_update_root"), item.get("auto_update_ids")
+    if root is None and not updates:
+        return None
+    return RelatedDeployments(
+        auto_update_root_deployment_id=None if root is None else str(root),
+        auto_update_deployment_ids=tuple(sorted(str(i) for i in updates or ())),
+    )
+
+
+def _overview(item: dict[str, Any]) -> DeploymentOverview:
+    """The rollout counters, plus what a blue/green deployment's earlier passes left on the
+    instances outside the current pass (``overview_carried``, by instance status)."""
+    carried = {name: int(count) for name, count in (item.get("overview_carried") or {}).items()}
+    return DeploymentOverview(
+        pending=int(item.get("pending_healthy", 0))
+        + int(item.get("pending_unhealthy", 0))
+        + carried.get(InstanceStatus.PENDING.value, 0),
+        in_progress=int(item.get("in_progress", 0))
+        + carried.get(InstanceStatus.IN_PROGRESS.value, 0),
+        succeeded=int(item.get("succeeded", 0)) + carried.get(InstanceStatus.SUCCEEDED.value, 0),
+        failed=int(item.get("failed", 0)) + carried.get(InstanceStatus.FAILED.value, 0),
+        skipped=int(item.get("skipped", 0)) + carried.get(InstanceStatus.SKIPPED.value, 0),
+        ready=carried.get(InstanceStatus.READY.value, 0),
     )
 
 
@@ -232,5 +262,8 @@ def read_stored_target(item: dict[str, Any]) -> StoredTarget:
         last_updated_at=last_updated or datetime.fromtimestamp(0, UTC),
         lifecycle_events=instance_lifecycle_events(
             sequence, progress, instance_ended=status in _ENDED_TARGET
+        ),
+        instance_label=(
+            InstanceLabel(item["instance_label"]) if item.get("instance_label") else None
         ),
     )

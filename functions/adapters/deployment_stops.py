@@ -17,7 +17,13 @@ from functions.adapters.rollout_items import milliseconds
 from rollwright.applications import ComputePlatform
 from rollwright.deployment_status import DeploymentStatus
 
-_ACTIVE = (DeploymentStatus.CREATED, DeploymentStatus.QUEUED, DeploymentStatus.IN_PROGRESS)
+# Ready: an EC2 blue/green deployment waiting for ContinueDeployment(READY_WAIT).
+_ACTIVE = (
+    DeploymentStatus.CREATED,
+    DeploymentStatus.QUEUED,
+    DeploymentStatus.IN_PROGRESS,
+    DeploymentStatus.READY,
+)
 
 
 class DynamoDeploymentStops:

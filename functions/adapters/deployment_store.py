@@ -179,6 +179,32 @@ class DynamoDeploymentStore:
             raise throttled_or_raise(error) from error
         return True
 
+    def record_auto_update(self, root_deployment_id: str, auto_update_deployment_id: str) -> None:
+        # A string set: recording the same auto-update again (a retried finish step) adds
+        # nothing.
+        for deployment_id, expression, values in (
+            (
+                root_deployment_id,
+                "ADD auto_update_ids :ids",
+                {":ids": {auto_update_deployment_id}},
+            ),
+            (
+                auto_update_deployment_id,
+                "SET auto_update_root = :root",
+                {":root": root_deployment_id},
+            ),
+        ):
+            try:
+                self._table.update_item(
+                    Key=deployment_key(deployment_id),
+                    UpdateExpression=expression,
+                    ConditionExpression="attribute_exists(pk)",
+                    ExpressionAttributeValues=values,
+                )
+            except ClientError as error:
+                if error_code(error) != "ConditionalCheckFailedException":
+                    raise throttled_or_raise(error) from error
+
     def instance_records(self, group_id: str) -> dict[str, InstanceRecord]:
         return self._instances.records(group_id)
 

@@ -15,20 +15,12 @@ and:
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from functions.adapters.appspec_locations import read_location
-from functions.adapters.rollout_items import milliseconds, read_alarm_configuration
-from functions.adapters.traffic_deployment_items import (
-    NOT_ENDED,
-    TrafficDeploymentItems,
-    item_time,
-    read_events,
-    read_outcome,
-)
+from functions.adapters.rollout_items import milliseconds
+from functions.adapters.traffic_deployment_items import TrafficDeploymentItems
+from functions.adapters.traffic_event_items import NOT_ENDED
 from rollwright.applications import ComputePlatform
-from rollwright.deployment_status import DeploymentStatus
 from rollwright.ecs_appspec import (
     AssignPublicIp,
     AwsvpcConfiguration,
@@ -36,69 +28,41 @@ from rollwright.ecs_appspec import (
     EcsAppSpec,
 )
 from rollwright.ecs_records import ECS_EVENTS, EcsDeploymentRecord, EcsTraffic, NewEcsDeployment
-from rollwright.lambda_traffic import TrafficStep
-from rollwright.rollout import InstanceStatus
 
 
-class DynamoEcsDeployments(TrafficDeploymentItems):
+class DynamoEcsDeployments(TrafficDeploymentItems[EcsDeploymentRecord]):
     PLATFORM = ComputePlatform.ECS
     TARGET = "ecs_target"
     EVENTS = "ecs_events"
     EVENT_NAMES = ECS_EVENTS
 
-    def create(self, deployment: NewEcsDeployment) -> tuple[str, bool]:
-        return self.create_item(deployment, self._base_item(deployment))
-
-    def _platform_item(self, deployment: NewEcsDeployment) -> dict[str, Any]:
-        events: dict[str, Any] = {name.value: {"status": "Pending"} for name in ECS_EVENTS}
-        for hook, function in deployment.appspec.hooks.items():
-            events[hook.value].update(
-                {"hook": function, "execution_id": deployment.execution_ids[hook]}
-            )
-        target: dict[str, Any] = {
-            "cluster": deployment.cluster,
-            "service": deployment.service,
-            "original_task_set": deployment.original_task_set,
+    def _target_attributes(self, deployment: NewEcsDeployment) -> dict[str, Any]:
+        planned = deployment.target
+        attributes: dict[str, Any] = {
+            "cluster": planned.cluster,
+            "service": planned.service,
+            "original_task_set": planned.original_task_set,
             "appspec": _appspec_document(deployment.appspec),
-            "target_weight": Decimal(0),
-            "target_status": InstanceStatus.PENDING.value,
-            "last_updated_ms": milliseconds(deployment.create_time),
-            "steps": [
-                {"weight": step.weight, "wait_seconds": step.wait_seconds}
-                for step in deployment.steps
-            ],
-            "hook_timeout_seconds": deployment.hook_timeout_seconds,
-            "termination_wait_seconds": deployment.termination_wait_seconds,
-            "wait_scale": Decimal(str(deployment.wait_scale)),
+            "termination_wait_seconds": planned.termination_wait_seconds,
             "promoted": False,
         }
-        if deployment.traffic is not None:
-            traffic = deployment.traffic
-            target["traffic"] = {
+        if planned.traffic is not None:
+            traffic = planned.traffic
+            attributes["traffic"] = {
                 "original_target_group": traffic.original_target_group,
                 "replacement_target_group": traffic.replacement_target_group,
                 "prod_listener": traffic.prod_listener,
             }
             if traffic.test_listener is not None:
-                target["traffic"]["test_listener"] = traffic.test_listener
-        return {self.TARGET: target, self.EVENTS: events}
+                attributes["traffic"]["test_listener"] = traffic.test_listener
+        return attributes
 
     # --- reading ------------------------------------------------------------------------------
 
-    def find(self, deployment_id: str) -> EcsDeploymentRecord | None:
-        item = self._get(deployment_id)
-        if item is None or self.TARGET not in item:
-            return None
-        target = item[self.TARGET]
+    def _record(self, target: dict[str, Any], fields: dict[str, Any]) -> EcsDeploymentRecord:
         stored_traffic = target.get("traffic")
-        created = item_time(item["create_time_ms"])
-        assert created is not None
         return EcsDeploymentRecord(
-            deployment_id=str(item["deployment_id"]),
-            application_name=str(item["application_name"]),
-            deployment_group_name=str(item["deployment_group_name"]),
-            deployment_group_id=str(item["deployment_group_id"]),
-            status=DeploymentStatus(item["status"]),
+            **fields,
             appspec=_read_appspec(target["appspec"]),
             cluster=str(target["cluster"]),
             service=str(target["service"]),
@@ -114,23 +78,9 @@ class DynamoEcsDeployments(TrafficDeploymentItems):
                 )
             ),
             replacement_task_set=target.get("replacement_task_set"),
-            target_weight=Decimal(target["target_weight"]),
-            target_status=InstanceStatus(target["target_status"]),
-            steps=tuple(
-                TrafficStep(Decimal(step["weight"]), int(step["wait_seconds"]))
-                for step in target["steps"]
-            ),
-            hook_timeout_seconds=int(target["hook_timeout_seconds"]),
             termination_wait_seconds=int(target["termination_wait_seconds"]),
-            events=read_events(item[self.EVENTS], ECS_EVENTS),
-            create_time=created,
-            last_updated=item_time(target["last_updated_ms"]) or created,
             promoted=bool(target.get("promoted", False)),
             waiting_token=target.get("waiting_token"),
-            outcome=read_outcome(item.get("outcome")),
-            complete_time=item_time(item.get("complete_time_ms")),
-            revision=read_location(item["revision"]),
-            alarms=read_alarm_configuration(item.get("alarm_configuration")),
         )
 
     # --- the rollout ---------------------------------------------------------------------------

@@ -144,6 +144,7 @@ def target_item(deployment_id: str, target: PlannedTarget) -> dict[str, Any]:
         "command_id": "",
         "segment_started": False,
         "lifecycle_events": {name: {} for name in recorded},
+        **({"instance_label": target.label} if target.label else {}),
     }
 
 
@@ -192,6 +193,8 @@ def read_deployment(item: dict[str, Any]) -> DeploymentRecord:
             file_exists_behavior=FileExistsBehavior(item["file_exists_behavior"]),
             ignore_application_stop_failures=bool(item["ignore_application_stop_failures"]),
             creator=item["creator"],
+            deployment_type=str((item.get("deployment_style") or {}).get("type", "IN_PLACE")),
+            rollout_pass=str((item.get("blue_green") or {}).get("pass", "")),
         ),
         limits=HostLimits(
             start_seconds=int(limits["start_seconds"]),

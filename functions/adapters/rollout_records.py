@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 from functions.adapters.active_deployments import release_active_deployment
 from functions.adapters.deployment_records import deployment_key
 from functions.adapters.dynamodb_errors import cancellation_reasons, error_code
+from functions.adapters.rollout_events import record_events
 from functions.adapters.rollout_items import (
     deployment_item,
     milliseconds,
@@ -323,52 +324,18 @@ class RolloutRecords:
             raise
         return read_host(answer["Attributes"])
 
-    def record_progress(
+    def record_events(
         self,
         deployment_id: str,
         host_id: str,
-        progress: EventProgress,
+        progress: Sequence[EventProgress],
         *,
         command_id: str,
         now: float,
-    ) -> bool:
-        event = "lifecycle_events.#event"
-        values: dict[str, Any] = {
-            ":command": command_id,
-            ":true": True,
-            ":now": milliseconds(now),
-            ":at": milliseconds(progress.at.timestamp()),
-            ":status": progress.outcome.value,
-        }
-        if progress.diagnostics is None:  # a start
-            field = f"{event}.start_time_ms"
-            update = f"SET {field} = :at, {event}.#s = if_not_exists({event}.#s, :status)"
-        else:
-            field = f"{event}.end_time_ms"
-            update = f"SET {field} = :at, {event}.#s = :status, {event}.#d = :diagnostics"
-            values[":diagnostics"] = {
-                "error_code": progress.diagnostics.error_code.value,
-                "script_name": progress.diagnostics.script_name,
-                "message": progress.diagnostics.message,
-                "log_tail": progress.diagnostics.log_tail,
-            }
-        try:
-            self._table.update_item(
-                Key=target_key(deployment_id, host_id),
-                UpdateExpression=f"{update}, last_seen_at_ms = :now, segment_started = :true",
-                ConditionExpression=f"command_id = :command AND attribute_not_exists({field})",
-                ExpressionAttributeNames={
-                    "#event": progress.event.value,
-                    "#s": "status",
-                    **({"#d": "diagnostics"} if progress.diagnostics is not None else {}),
-                },
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+    ) -> HostRecord | None:
+        return record_events(
+            self._table, deployment_id, host_id, progress, command_id=command_id, now=now
+        )
 
     def record_heartbeat(
         self, deployment_id: str, host_id: str, *, command_id: str, now: float

@@ -1,9 +1,10 @@
 """The agent API (``POST /agent/{proxy+}``): ``/agent/v1/events`` (a host's event report),
-``/agent/v1/heartbeat`` and ``/agent/v1/ping`` (the caller identity API Gateway saw).
+``/agent/v1.1/events`` (a batch of them, protocol 1.1), ``/agent/v1/heartbeat`` and
+``/agent/v1/ping`` (the caller identity API Gateway saw).
 
 A report or heartbeat counts only from the host it names: the caller must be a session of the
-host role whose session name is the report's ``hostId`` (403 otherwise). A malformed body is a
-400 with the reason. In both cases nothing is changed.
+host role whose session name is the report's ``hostId`` (403 otherwise; for a batch, every
+report's). A malformed body is a 400 with the reason. In both cases nothing is changed.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from functions.adapters.load_balancers import ElasticLoadBalancers
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
 from functions.adapters.traffic_step_records import TrafficStepRecords
-from rollwright.agent_protocol import InvalidAgentMessageError, read_event_report, read_heartbeat
+from rollwright.agent_protocol import (
+    InvalidAgentMessageError,
+    read_event_report,
+    read_event_report_batch,
+    read_heartbeat,
+)
 from rollwright.host_ids import host_id_of_caller
 from rollwright.server_rollout import ReportAnswer, ServerRollout
 from rollwright.traffic_steps import TrafficSteps
@@ -57,6 +63,12 @@ def _events(caller: str | None, document: Any) -> ReportAnswer:
     return rollout().on_event_report(caller or "", report, now=time.time())
 
 
+def _event_batch(caller: str | None, document: Any) -> ReportAnswer:
+    batch = read_event_report_batch(document)
+    logger.append_keys(host_id=batch.host_id, reports=len(batch.reports))
+    return rollout().on_event_reports(caller or "", batch.reports, now=time.time())
+
+
 def _heartbeat(caller: str | None, document: Any) -> ReportAnswer:
     heartbeat = read_heartbeat(document)
     return rollout().on_heartbeat(caller or "", heartbeat, now=time.time())
@@ -64,6 +76,7 @@ def _heartbeat(caller: str | None, document: Any) -> ReportAnswer:
 
 _ROUTES: dict[str, Callable[[str | None, Any], ReportAnswer]] = {
     "/agent/v1/events": _events,
+    "/agent/v1.1/events": _event_batch,
     "/agent/v1/heartbeat": _heartbeat,
 }
 

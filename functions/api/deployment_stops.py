@@ -12,6 +12,7 @@ import boto3
 
 from functions.adapters.deployment_stops import DynamoDeploymentStops
 from functions.adapters.host_queues import HostQueues
+from functions.adapters.lazy_clients import LazyClient
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
 from rollwright.applications import ComputePlatform
@@ -34,8 +35,8 @@ class _RolloutOnFirstUse:
         if self._rollout is None:
             self._rollout = ServerRollout(
                 RolloutRecords(self._table),
-                HostQueues(boto3.client("sqs"), queue_prefix=os.environ["HOST_QUEUE_PREFIX"]),
-                TaskTokens(boto3.client("stepfunctions")),
+                HostQueues(LazyClient("sqs"), queue_prefix=os.environ["HOST_QUEUE_PREFIX"]),
+                TaskTokens(LazyClient("stepfunctions")),
             )
         self._rollout.settle_stop(deployment_id, now=now)
 

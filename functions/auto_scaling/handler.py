@@ -3,7 +3,8 @@
 ``EC2 Instance-launch Lifecycle Action`` (source ``aws.autoscaling``): the launched instance gets
 its deployment group's last successful revision (a launch deployment, creator ``autoscaling``),
 and the workflow's finish step completes the action; ``EC2 Instance-terminate Lifecycle Action``:
-completed ``CONTINUE`` at once (``rollwright.auto_scaling_launches``).
+a termination deployment (creator ``autoscalingTermination``), whose end completes the action
+``CONTINUE`` (``rollwright.auto_scaling_launches``).
 """
 
 from __future__ import annotations

@@ -1,5 +1,8 @@
-"""The finish step's Auto Scaling part (``rollwright.auto_scaling_launches``): a launch
-deployment's instance waits in ``Pending:Wait`` for its verdict, and the group's outdated Auto
+"""The sweep's and the finish step's Auto Scaling part: while a launch or termination deployment
+runs, the sweep keeps its instance's lifecycle action alive (``send_heartbeats``). The finish
+step's part (``rollwright.auto_scaling_launches``): a launch
+deployment's instance waits in ``Pending:Wait`` for its verdict (a termination deployment's in
+``Terminating:Wait``), and the group's outdated Auto
 Scaling instances may be due an auto-update once the rollback (if any) has been decided."""
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ from typing import Any
 import boto3
 from aws_lambda_powertools import Logger
 
+from functions.adapters.auto_scaling_hooks import AutoScalingLifecycleActions
 from functions.adapters.instance_records import DynamoInstanceRecords
-from functions.composition import auto_scaling_launches
+from functions.adapters.lifecycle_action_records import DynamoHeldActions
+from functions.adapters.rollout_records import RolloutRecords
+from functions.composition import auto_scaling_launches, wait_scale_from_environment
+from rollwright.auto_scaling_heartbeats import LifecycleHeartbeats, heartbeat_interval_seconds
 from rollwright.auto_scaling_launches import AutoScalingLaunches
-from rollwright.deployments import AUTO_SCALING_CREATOR
+from rollwright.rollback import AUTO_SCALING_CREATORS
 from rollwright.rollout import InstanceStatus
 from rollwright.rollout_store import DeploymentRecord
 
@@ -34,6 +41,35 @@ def _launches(function_arn: str, server_state_machine_arn: str) -> AutoScalingLa
     return launches
 
 
+@cache
+def _heartbeats() -> LifecycleHeartbeats:
+    return LifecycleHeartbeats(
+        DynamoHeldActions(_table()),
+        AutoScalingLifecycleActions(boto3.client("autoscaling")),
+        interval_seconds=heartbeat_interval_seconds(wait_scale_from_environment()),
+    )
+
+
+def send_heartbeats(deployment: DeploymentRecord | None, *, now: float) -> None:
+    """Record the heartbeats due for a running launch or termination deployment's instance."""
+    if (
+        deployment is None
+        or deployment.commands.creator not in AUTO_SCALING_CREATORS
+        or deployment.outcome is not None
+    ):
+        return
+    try:
+        records = RolloutRecords(_table())
+        hosts = [records.host_at(deployment.deployment_id, p) for p in range(deployment.claimed)]
+        sent = _heartbeats().beat(deployment.commands.creator, hosts, now=now)
+    except Exception:
+        # A missed heartbeat is retried by the next sweep; the rollout must go on.
+        logger.exception("lifecycle action heartbeats not sent")
+        return
+    if sent:
+        logger.info("lifecycle action heartbeats recorded", extra={"instances": sent})
+
+
 class AutoScalingEnd:
     def __init__(
         self, finished: DeploymentRecord | None, function_arn: str, server_state_machine_arn: str
@@ -45,7 +81,7 @@ class AutoScalingEnd:
 
     def complete_launch(self) -> None:
         finished = self._finished
-        if finished is None or finished.commands.creator != AUTO_SCALING_CREATOR:
+        if finished is None or finished.commands.creator not in AUTO_SCALING_CREATORS:
             return
         done = self._launches().after_deployment(
             finished.commands.creator, finished.status, self._host_results()

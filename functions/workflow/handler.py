@@ -1,6 +1,7 @@
 """Workflow function: Step Functions Task states call it with ``{"action": <step>, ...}``.
 
-``begin`` (every platform); for Server deployments also ``dispatch`` (with the wait's
+``begin`` (every platform); for Server deployments also ``blueGreenNext`` and ``blueGreenWait``
+(EC2 blue/green: ``blue_green_steps``), ``dispatch`` (with the wait's
 ``taskToken``), ``sweep`` and ``finish`` (with the workflow's ``error``, if it failed, and the
 ``stateMachineArn`` a rollback deployment is started on); for Lambda deployments ``lambdaPlan``,
 ``lambdaHook`` (with ``event`` and the wait's ``taskToken``), ``lambdaShift`` (with ``step``) and
@@ -19,6 +20,9 @@ import boto3
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from functions.adapters.auto_scaling_copies import AutoScalingCopies
+from functions.adapters.blue_green_records import BlueGreenRecords
+from functions.adapters.blue_instances import Ec2BlueInstances
 from functions.adapters.cloudwatch_alarms import CloudWatchAlarms
 from functions.adapters.deployment_records import DeploymentRecords
 from functions.adapters.host_queues import HostQueues
@@ -31,15 +35,19 @@ from functions.api.deployment_stops import deployment_stops
 from functions.composition import codedeploy_services, lambda_rollout
 from functions.ecs_composition import ecs_rollout
 from functions.workflow import steps
-from functions.workflow.auto_scaling_end import AutoScalingEnd
+from functions.workflow.auto_scaling_end import AutoScalingEnd, send_heartbeats
+from functions.workflow.blue_green_steps import BlueGreenSteps
 from functions.workflow.bookkeeping import FinishBookkeeping
 from functions.workflow.ecs_steps import ECS_STEPS
 from rollwright.alarm_watch import alarm_to_stop
+from rollwright.blue_green_adoption import DeploymentGroupCopyAdoption
+from rollwright.blue_green_rollout import BlueGreenRollout
 from rollwright.deployment_rollbacks import DeploymentRollbacks
 from rollwright.ecs_rollout import EcsRollout
 from rollwright.lambda_rollout import LambdaRollout
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.operations.shapes import CodeDeployServices
+from rollwright.rollout_store import DeploymentRecord
 from rollwright.server_rollout import ServerRollout
 from rollwright.traffic_steps import TrafficSteps
 
@@ -59,6 +67,31 @@ _rollout = ServerRollout(
         sleep=time.sleep,
     ),
 )
+
+
+@cache
+def _blue_green_rollout(function_arn: str) -> BlueGreenRollout:
+    return BlueGreenRollout(
+        BlueGreenRecords(_table),
+        Ec2BlueInstances(boto3.client("ec2")),
+        copies=AutoScalingCopies(boto3.client("autoscaling")),
+        # The Server machine is not needed: adopting a copy starts no deployment.
+        adoption=DeploymentGroupCopyAdoption(_services(function_arn, "").deployment_groups),
+    )
+
+
+_blue_green = BlueGreenSteps(
+    BlueGreenRecords(_table), _blue_green_rollout, TaskTokens(boto3.client("stepfunctions"))
+)
+
+
+def _begin(deployment_id: str) -> dict[str, Any]:
+    """Begin; the Server machine also learns whether the deployment is blue/green."""
+    answer = steps.begin(_records, deployment_id)
+    answer["blueGreen"] = answer["status"] == "InProgress" and _blue_green.is_blue_green(
+        deployment_id
+    )
+    return answer
 
 
 @cache
@@ -86,16 +119,18 @@ def _finish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return answer
 
 
-def _poll_alarms(deployment_id: str) -> None:
+def _poll_alarms(deployment_id: str) -> DeploymentRecord | None:
     """Stop the deployment if an alarm it watches is in ALARM (or cannot be read): before its
-    first window and on every sweep, in case the alarm's event was lost."""
+    first window and on every sweep, in case the alarm's event was lost. The deployment as
+    read."""
     deployment = _rollout_records.deployment(deployment_id)
     if deployment is None or deployment.outcome is not None or deployment.stop_requested:
-        return
+        return deployment
     alarm = alarm_to_stop(deployment.alarms, _alarms)
     if alarm is not None:
         logger.info("an alarm stops the deployment", extra={"alarm": alarm})
         _stops.stop_on_alarm(deployment_id, alarm)
+    return deployment
 
 
 def _dispatch(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
@@ -104,7 +139,9 @@ def _dispatch(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
 
 
 def _sweep(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
-    _poll_alarms(event["deploymentId"])
+    deployment = _poll_alarms(event["deploymentId"])
+    # A launch or termination deployment keeps its instance's lifecycle action alive.
+    send_heartbeats(deployment, now=time.time())
     return _rollout.sweep(event["deploymentId"], now=time.time())
 
 
@@ -161,7 +198,11 @@ def _ecs_step(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 Step = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 _STEPS: dict[str, Step] = {
-    "begin": lambda event, _: steps.begin(_records, event["deploymentId"]),
+    "begin": lambda event, _: _begin(event["deploymentId"]),
+    "blueGreenNext": lambda event, context: _blue_green.next_step(
+        event, context.invoked_function_arn
+    ),
+    "blueGreenWait": lambda event, _: _blue_green.wait(event),
     "dispatch": _dispatch,
     "sweep": _sweep,
     "finish": _finish,

@@ -2,8 +2,9 @@
 
 ``deploymentWaitType`` READY_WAIT (the default; EC2 blue/green: start rerouting traffic) or
 TERMINATION_WAIT (end the wait before the original task set or instances are terminated). Each
-compute platform that waits answers for its own deployments (``DeploymentWaits``); so far ECS,
-whose deployments wait only to terminate the original task set.
+compute platform that waits answers for its own deployments (``DeploymentWaits``): ECS, whose
+deployments wait only to terminate the original task set, and Server (EC2 blue/green:
+``blue_green_continue``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Protocol
 
 from rollwright.applications import ComputePlatform
 from rollwright.errors import (
+    DeploymentAlreadyCompletedException,
     DeploymentIdRequiredException,
     InvalidDeploymentWaitTypeException,
     UnsupportedActionForDeploymentTypeException,
@@ -36,7 +38,12 @@ class WaitingDeployments(Protocol):
 def waiting_platforms(services: CodeDeployServices) -> Mapping[ComputePlatform, WaitingDeployments]:
     """The platforms whose deployments wait for ContinueDeployment."""
     ecs = services.deployments.ecs_deployments
-    return {} if ecs is None else {ComputePlatform.ECS: ecs}
+    platforms: dict[ComputePlatform, WaitingDeployments] = {}
+    if ecs is not None:
+        platforms[ComputePlatform.ECS] = ecs
+    if services.blue_green_waits is not None:
+        platforms[ComputePlatform.SERVER] = services.blue_green_waits
+    return platforms
 
 
 def continue_deployment(services: CodeDeployServices, params: Params) -> Result:
@@ -58,6 +65,10 @@ def continue_deployment(services: CodeDeployServices, params: Params) -> Result:
         raise UnsupportedActionForDeploymentTypeException(
             f"ContinueDeployment is not supported for {platform} deployment {deployment_id}: it "
             "has no wait to end."
+        )
+    if deployment.status.is_terminal:
+        raise DeploymentAlreadyCompletedException(
+            f"The deployment {deployment_id} has already completed ({deployment.status.value})."
         )
     waiting.continue_deployment(deployment_id, (wait_type or DeploymentWaitType.READY_WAIT).value)
     return {}

@@ -19,7 +19,12 @@ from rollwright.deployment_group_settings import (
     AutoScalingGroupProcess,
 )
 from rollwright.deployment_groups import valid_deployment_group_name
-from rollwright.deployment_records import DeploymentQuery, RollbackInfo, StoredDeployment
+from rollwright.deployment_records import (
+    DeploymentQuery,
+    RelatedDeployments,
+    RollbackInfo,
+    StoredDeployment,
+)
 from rollwright.deployment_requests import CreateDeploymentRequest, request_key, valid_description
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import (
@@ -37,6 +42,7 @@ from rollwright.errors import (
     SerializationException,
 )
 from rollwright.model_constraints import check_length, check_required, enum_value, optional_enum
+from rollwright.operations.blue_green_shapes import blue_green_members
 from rollwright.operations.deployment_group_members import tag_filters_member, tag_set_member
 from rollwright.operations.revisions import revision_location, revision_request
 from rollwright.operations.shapes import CodeDeployServices, Operation, Params, Result
@@ -87,7 +93,7 @@ def deployment_info(deployment: StoredDeployment) -> Result:
             "deploymentType": choices.deployment_style.deployment_type.value,
             "deploymentOption": choices.deployment_style.deployment_option.value,
         },
-        "instanceTerminationWaitTimeStarted": False,
+        "instanceTerminationWaitTimeStarted": deployment.termination_wait_started,
         "fileExistsBehavior": deployment.file_exists_behavior.value,
         "deploymentMode": DeploymentMode.STANDARD.value,
         "deploymentStatusMessages": [],
@@ -104,10 +110,14 @@ def deployment_info(deployment: StoredDeployment) -> Result:
             "code": deployment.error.code,
             "message": deployment.error.message,
         }
+    if choices.blue_green is not None:
+        info.update(blue_green_members(choices.blue_green))
     if choices.previous_revision is not None:
         info["previousRevision"] = revision_location(choices.previous_revision)
     if deployment.rollback_info is not None:
         info["rollbackInfo"] = _rollback_info(deployment.rollback_info)
+    if deployment.related is not None:
+        info["relatedDeployments"] = _related_deployments(deployment.related)
     if choices.auto_rollback_configuration is not None:
         rollback = choices.auto_rollback_configuration
         info["autoRollbackConfiguration"] = {
@@ -122,6 +132,19 @@ def deployment_info(deployment: StoredDeployment) -> Result:
             "alarms": [{"name": name} for name in alarms.alarm_names],
         }
     return info
+
+
+def _related_deployments(related: RelatedDeployments) -> Result:
+    members: Result = {}
+    if related.auto_update_root_deployment_id is not None:
+        members["autoUpdateOutdatedInstancesRootDeploymentId"] = (
+            related.auto_update_root_deployment_id
+        )
+    if related.auto_update_deployment_ids:
+        members["autoUpdateOutdatedInstancesDeploymentIds"] = list(
+            related.auto_update_deployment_ids
+        )
+    return members
 
 
 def _rollback_info(rollback: RollbackInfo) -> Result:

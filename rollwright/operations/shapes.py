@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rollwright.applications import Applications
+from rollwright.blue_green_continue import BlueGreenContinues
 from rollwright.deployment_configs import DeploymentConfigs
 from rollwright.deployment_groups import DeploymentGroups
 from rollwright.deployment_stops import DeploymentStops
@@ -33,6 +34,8 @@ class CodeDeployServices:
     deployment_stops: DeploymentStops
     # The signed caller of the request being served (API Gateway's userArn), set per request.
     caller: str | None = None
+    # ContinueDeployment for EC2 blue/green deployments (Server).
+    blue_green_waits: BlueGreenContinues | None = None
 
 
 Operation = Callable[[CodeDeployServices, Params], Result]

@@ -109,7 +109,15 @@ class Host:
         self.sqs.send_message(QueueUrl=self.queue_url, MessageBody=body)
 
     def reports(self, path: str = "/agent/v1/events") -> list[dict]:
-        return [document for where, document in self.api.accepted if where == path]
+        """What the API accepted on ``path``, in order; event reports whether they came alone
+        or in a batch (protocol 1.1)."""
+        found: list[dict] = []
+        for where, document in self.api.accepted:
+            if where == path:
+                found.append(document)
+            elif path == "/agent/v1/events" and where == "/agent/v1.1/events":
+                found += document["reports"]
+        return found
 
     def wait_for(self, condition, timeout: float = 20.0) -> None:
         deadline = time.monotonic() + timeout

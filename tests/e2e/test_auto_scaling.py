@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from devstack.agent_hosts import stop_agents
-from tests.e2e.agent_hosts import Host, start_agent, upload_revision
+from tests.e2e.agent_hosts import upload_revision
+from tests.e2e.fleet_agents import FleetAgents, group_members
 from tests.e2e.test_deployments_api import ROLE
 
-HOOKS = ["ApplicationStart", "ValidateService"]
-# ApplicationStart writes the revision's version into the host's deployment root; ValidateService
-# waits while the host has a hold file.
+HOOKS = ["ApplicationStop", "ApplicationStart", "ValidateService"]
+# Each hook logs to the host's hooks.log; ApplicationStart writes the revision's version into the
+# host's deployment root; ValidateService waits while the host has a hold file.
 SCRIPT = """\
 root="$(cd "$(dirname "$0")/../../../.." && pwd)"
 echo "$LIFECYCLE_EVENT start $(date +%s.%N)" >> "$root/hooks.log"
@@ -65,17 +65,10 @@ def _until(condition, what: str, timeout: float = TIMEOUT):
         time.sleep(0.5)
 
 
-def _members(autoscaling: Any, name: str) -> set[str]:
-    (group,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
-        "AutoScalingGroups"
-    ]
-    return {instance["InstanceId"] for instance in group["Instances"]}
-
-
 @pytest.fixture
 def auto_scaling_group(devstack, tmp_path):
-    """An Auto Scaling group of one instance, with a running agent on it; its name, its hosts
-    (new ones are added by the test) and the Auto Scaling client."""
+    """An Auto Scaling group of one instance, with a running agent on it; its name, its agents
+    (the test attaches agents to the instances it launches) and the Auto Scaling client."""
     ec2 = devstack.aws_client("ec2")
     autoscaling = devstack.aws_client("autoscaling")
     image = ec2.describe_images()["Images"][0]["ImageId"]
@@ -92,12 +85,9 @@ def auto_scaling_group(devstack, tmp_path):
         DesiredCapacity=1,
         AvailabilityZones=[zone],
     )
-    hosts: dict[str, Host] = {}
-    for instance_id in _members(autoscaling, name):
-        hosts[instance_id] = Host(host_id=instance_id, root=tmp_path / instance_id)
-        start_agent(devstack, hosts[instance_id])
-    yield name, hosts, autoscaling
-    stop_agents(hosts.values())
+    with FleetAgents(devstack, tmp_path) as agents:
+        agents.attach(name)
+        yield name, agents, autoscaling
 
 
 def _lifecycle_state(autoscaling: Any, instance_id: str) -> str:
@@ -118,7 +108,8 @@ def _ended(codedeploy: Any, deployment_id: str) -> dict[str, Any]:
 def test_a_scale_out_instance_gets_the_last_good_revision_before_going_in_service(
     devstack, tmp_path, auto_scaling_group
 ):
-    name, hosts, autoscaling = auto_scaling_group
+    name, agents, autoscaling = auto_scaling_group
+    hosts = agents.hosts
     suffix = uuid.uuid4().hex[:8]
     codedeploy = devstack.codedeploy_client()
     application = f"asg-e2e-{suffix}"
@@ -149,11 +140,10 @@ def test_a_scale_out_instance_gets_the_last_good_revision_before_going_in_servic
 
     # When the Auto Scaling group scales out by one
     autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=2)
-    (new,) = _members(autoscaling, name) - set(hosts)
+    (new,) = set(group_members(autoscaling, name)) - set(hosts)
     # (held by the launch hook until its deployment ends)
     assert _lifecycle_state(autoscaling, new) == "Pending:Wait"
-    hosts[new] = Host(host_id=new, root=tmp_path / new)
-    start_agent(devstack, hosts[new])
+    assert agents.attach(name) == (new,)
 
     # Then an autoscaling deployment of v1 to the new instance alone succeeds
     def launch_deployment() -> dict[str, Any] | None:
@@ -203,7 +193,8 @@ def _created_by(codedeploy: Any, application: str, creator: str) -> list[dict[st
 def test_an_instance_launched_during_a_deployment_is_auto_updated_after_it(
     devstack, tmp_path, auto_scaling_group
 ):
-    name, hosts, autoscaling = auto_scaling_group
+    name, agents, autoscaling = auto_scaling_group
+    hosts = agents.hosts
     (old,) = hosts
     suffix = uuid.uuid4().hex[:8]
     codedeploy = devstack.codedeploy_client()
@@ -232,11 +223,12 @@ def test_an_instance_launched_during_a_deployment_is_auto_updated_after_it(
     )["deploymentId"]
     _until(lambda: (hosts[old].root / "version").read_text().strip() == "v2", "v2 to install")
 
-    # When the group scales out during v2: the new instance gets v1, the last good revision
+    # When the group scales out during v2 (agents attached by the watcher, as for a copied
+    # group): the new instance gets v1, the last good revision
+    agents.watch(name)
     autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=2)
-    (new,) = _members(autoscaling, name) - set(hosts)
-    hosts[new] = Host(host_id=new, root=tmp_path / new)
-    start_agent(devstack, hosts[new])
+    (new,) = set(group_members(autoscaling, name)) - {old}
+    _until(lambda: new in hosts, "an agent on the new instance", timeout=30)
     (launch,) = _until(lambda: _created_by(codedeploy, application, "autoscaling"), "launch")
     assert _ended(codedeploy, launch["deploymentId"])["status"] == "Succeeded"
     assert (hosts[new].root / "version").read_text().strip() == "v1"
@@ -252,6 +244,13 @@ def test_an_instance_launched_during_a_deployment_is_auto_updated_after_it(
     targets = codedeploy.list_deployment_targets(deploymentId=update["deploymentId"])
     assert targets["targetIds"] == [new]
     assert (hosts[new].root / "version").read_text().strip() == "v2"
+    # And the auto-update and v2, whose end started it, name each other
+    related = codedeploy.get_deployment(deploymentId=update["deploymentId"])["deploymentInfo"]
+    assert related["relatedDeployments"] == {"autoUpdateOutdatedInstancesRootDeploymentId": second}
+    root = codedeploy.batch_get_deployments(deploymentIds=[second])["deploymentsInfo"][0]
+    assert root["relatedDeployments"] == {
+        "autoUpdateOutdatedInstancesDeploymentIds": [update["deploymentId"]]
+    }
 
 
 def test_termination_hooks_come_with_the_group_and_go_with_its_deletion(
@@ -283,6 +282,56 @@ def test_termination_hooks_come_with_the_group_and_go_with_its_deletion(
     )
     assert answer["hooksNotCleanedUp"] == []
     assert autoscaling.describe_lifecycle_hooks(AutoScalingGroupName=name)["LifecycleHooks"] == []
+
+
+def test_a_scale_in_instance_runs_a_termination_deployment_then_terminates(
+    devstack, tmp_path, auto_scaling_group
+):
+    name, agents, autoscaling = auto_scaling_group
+    (old,) = agents.hosts
+    suffix = uuid.uuid4().hex[:8]
+    codedeploy = devstack.codedeploy_client()
+    application = f"asg-scale-in-{suffix}"
+    codedeploy.create_application(applicationName=application)
+    # Given a group with terminationHookEnabled on the Auto Scaling group, with v1 deployed
+    codedeploy.create_deployment_group(
+        applicationName=application,
+        deploymentGroupName="web",
+        serviceRoleArn=ROLE,
+        autoScalingGroups=[name],
+        terminationHookEnabled=True,
+    )
+    first = codedeploy.create_deployment(
+        applicationName=application,
+        deploymentGroupName="web",
+        revision=_location(devstack, tmp_path, suffix, "v1"),
+    )["deploymentId"]
+    assert _ended(codedeploy, first)["status"] == "Succeeded"
+
+    # When the Auto Scaling group scales in (its instance waits in Terminating:Wait)
+    autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=0)
+    assert _lifecycle_state(autoscaling, old) == "Terminating:Wait"
+
+    # Then an autoscalingTermination deployment to that instance succeeds
+    (termination,) = _until(
+        lambda: _created_by(codedeploy, application, "autoscalingTermination"), "termination"
+    )
+    assert _ended(codedeploy, termination["deploymentId"])["status"] == "Succeeded"
+    target = codedeploy.get_deployment_target(
+        deploymentId=termination["deploymentId"], targetId=old
+    )["deploymentTarget"]["instanceTarget"]
+    # (its lifecycle: ApplicationStop alone, as the instance is behind no load balancer)
+    assert [(e["lifecycleEventName"], e["status"]) for e in target["lifecycleEvents"]] == [
+        ("ApplicationStop", "Succeeded")
+    ]
+    # And v1's ApplicationStop ran on the instance, after v1's own hooks
+    started = [event for event, what, _ in agents.host(old).hook_lines() if what == "start"]
+    assert started == ["ApplicationStart", "ValidateService", "ApplicationStop"]
+    # And the instance then terminated
+    _until(lambda: old not in group_members(autoscaling, name), "the instance to leave the group")
+    ec2 = devstack.aws_client("ec2")
+    (reservation,) = ec2.describe_instances(InstanceIds=[old])["Reservations"]
+    assert reservation["Instances"][0]["State"]["Name"] in ("shutting-down", "terminated")
 
 
 def test_a_deployment_group_naming_a_missing_auto_scaling_group_is_refused(devstack):

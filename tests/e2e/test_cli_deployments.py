@@ -64,13 +64,13 @@ def fleet(devstack, tmp_path_factory) -> Iterator[Fleet]:
     codedeploy.create_application(applicationName=application)
     codedeploy.create_deployment_group(
         applicationName=application,
-        deploymentGroupName="web",
+        deploymentGroupName=f"web-{suffix}",
         serviceRoleArn=ROLE,
         onPremisesInstanceTagFilters=[{"Key": "cli", "Value": suffix, "Type": "KEY_AND_VALUE"}],
     )
     for host in hosts:
         start_agent(devstack, host)
-    yield Fleet(application, "web", hosts, base / "site")
+    yield Fleet(application, f"web-{suffix}", hosts, base / "site")
     for host in hosts:
         host.stop()
     for host in hosts:
@@ -266,11 +266,9 @@ def test_rollback_deploys_the_last_good_revision_again(devstack, fleet, on_devst
         applicationName=fleet.application, deploymentGroupName=fleet.group
     )["deploymentGroupInfo"]
     assert group["lastAttemptedDeployment"]["status"] in ("Failed", "Stopped")
-    # When it is rolled back from the command line
+    # When it is rolled back from the command line, naming only the group
     ran = rollwright(
         "rollback",
-        "--application",
-        fleet.application,
         "--deployment-group",
         fleet.group,
         "--wait",

@@ -26,8 +26,9 @@ from devstack.ecs_world import (
     ecs_appspec,
     termination_wait,
 )
+from devstack.lambda_world import api_function, create_hook_functions, scale_waits, set_variables
 from devstack.state import DevstackState
-from tests.e2e.test_lambda_deployments import HOOK_SOURCE, _api_function, _zip
+from tests.e2e.test_lambda_deployments import HOOK_SOURCE
 
 WAIT_SCALE = "0.02"
 RUN_TIMEOUT = 150.0
@@ -162,22 +163,9 @@ class EcsApp:
 @pytest.fixture(scope="module")
 def app(devstack: DevstackState) -> Iterator[EcsApp]:
     lambda_client = devstack.aws_client("lambda")
-    api = _api_function(lambda_client)
-    variables = dict(api["Environment"]["Variables"])
-    lambda_client.update_function_configuration(
-        FunctionName=api["FunctionName"],
-        Environment={"Variables": {**variables, "WAIT_SCALE": WAIT_SCALE}},
-    )
-    for name, environment in HOOKS.items():
-        lambda_client.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=api["Role"],
-            Handler="hook.handler",
-            Timeout=60,
-            Code={"ZipFile": _zip({"hook.py": HOOK_SOURCE}, with_package=True)},
-            Environment={"Variables": environment},
-        )
+    api = api_function(lambda_client)
+    variables = scale_waits(lambda_client, api, WAIT_SCALE)
+    create_hook_functions(lambda_client, api["Role"], HOOK_SOURCE, HOOKS)
     world = build_ecs_world(
         devstack.aws_client("ec2"), devstack.aws_client("elbv2"), devstack.aws_client("ecs")
     )
@@ -190,9 +178,7 @@ def app(devstack: DevstackState) -> Iterator[EcsApp]:
         role=api["Role"],
     )
     yield ecs_app
-    lambda_client.update_function_configuration(
-        FunctionName=api["FunctionName"], Environment={"Variables": variables}
-    )
+    set_variables(lambda_client, api, variables)
 
 
 def test_a_linear_deployment_shifts_the_production_listener_ten_percent_a_step(app: EcsApp):

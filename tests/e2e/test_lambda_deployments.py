@@ -9,23 +9,27 @@ The stack's wait scale is set on the api function for this module (``WAIT_SCALE`
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 import time
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from devstack.lambda_world import (
+    api_function,
+    appspec_content,
+    create_hook_functions,
+    create_lambda_group,
+    create_versioned_function,
+    lambda_appspec,
+    scale_waits,
+    set_variables,
+)
 from devstack.state import DevstackState
 
 WAIT_SCALE = "0.02"
 RUN_TIMEOUT = 150.0
-REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 FUNCTION = "e2e-lambda-app"
 ALIAS = "live"
 APP_SOURCE = "def handler(event, context):\n    return {'version': '%s'}\n"
@@ -54,17 +58,6 @@ HOOKS = {
 }
 
 
-def _zip(files: dict[str, str], *, with_package: bool = False) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-        if with_package:
-            for path in (REPOSITORY_ROOT / "rollwright").rglob("*.py"):
-                archive.write(path, str(path.relative_to(REPOSITORY_ROOT)))
-    return buffer.getvalue()
-
-
 @dataclass
 class LambdaApp:
     devstack: DevstackState
@@ -84,24 +77,10 @@ class LambdaApp:
     def appspec(self, hooks: dict[str, str]) -> tuple[str, str, str]:
         current = self.alias()["version"]
         target = "2" if current == "1" else "1"
-        document = {
-            "version": 0.0,
-            "Resources": [
-                {
-                    "app": {
-                        "Type": "AWS::Lambda::Function",
-                        "Properties": {
-                            "Name": FUNCTION,
-                            "Alias": ALIAS,
-                            "CurrentVersion": current,
-                            "TargetVersion": target,
-                        },
-                    }
-                }
-            ],
-            "Hooks": [{event: name} for event, name in hooks.items()],
-        }
-        return json.dumps(document), current, target
+        content = lambda_appspec(
+            function=FUNCTION, alias=ALIAS, current=current, target=target, hooks=hooks
+        )
+        return content, current, target
 
     def deploy(self, config: str, hooks: dict[str, str]) -> tuple[str, str, str]:
         content, current, target = self.appspec(hooks)
@@ -109,13 +88,7 @@ class LambdaApp:
             applicationName=self.application,
             deploymentGroupName=self.group,
             deploymentConfigName=config,
-            revision={
-                "revisionType": "AppSpecContent",
-                "appSpecContent": {
-                    "content": content,
-                    "sha256": hashlib.sha256(content.encode()).hexdigest(),
-                },
-            },
+            revision=appspec_content(content),
         )["deploymentId"]
         return deployment_id, current, target
 
@@ -147,64 +120,25 @@ class LambdaApp:
         return dict(target["lambdaTarget"])
 
 
-def _api_function(lambda_client: Any) -> dict[str, Any]:
-    for page in lambda_client.get_paginator("list_functions").paginate():
-        for function in page["Functions"]:
-            variables = (function.get("Environment") or {}).get("Variables") or {}
-            if "LAMBDA_STATE_MACHINE_ARN" in variables and "ARTIFACTS_BUCKET" in variables:
-                return dict(function)
-    raise AssertionError("no api function on the devstack")
-
-
 @pytest.fixture(scope="module")
 def app(devstack: DevstackState) -> Iterator[LambdaApp]:
     lambda_client = devstack.aws_client("lambda")
-    api = _api_function(lambda_client)
-    variables = dict(api["Environment"]["Variables"])
-    lambda_client.update_function_configuration(
-        FunctionName=api["FunctionName"],
-        Environment={"Variables": {**variables, "WAIT_SCALE": WAIT_SCALE}},
-    )
+    api = api_function(lambda_client)
+    variables = scale_waits(lambda_client, api, WAIT_SCALE)
     role = api["Role"]
-    lambda_client.create_function(
-        FunctionName=FUNCTION,
-        Runtime="python3.12",
-        Role=role,
-        Handler="app.handler",
-        Code={"ZipFile": _zip({"app.py": APP_SOURCE % 1})},
+    create_versioned_function(
+        lambda_client, role, function=FUNCTION, alias=ALIAS, source=APP_SOURCE
     )
-    lambda_client.publish_version(FunctionName=FUNCTION)
-    lambda_client.update_function_code(
-        FunctionName=FUNCTION, ZipFile=_zip({"app.py": APP_SOURCE % 2})
-    )
-    lambda_client.publish_version(FunctionName=FUNCTION)
-    lambda_client.create_alias(FunctionName=FUNCTION, Name=ALIAS, FunctionVersion="1")
-    for name, environment in HOOKS.items():
-        lambda_client.create_function(
-            FunctionName=name,
-            Runtime="python3.12",
-            Role=role,
-            Handler="hook.handler",
-            Timeout=60,
-            Code={"ZipFile": _zip({"hook.py": HOOK_SOURCE}, with_package=True)},
-            Environment={"Variables": environment},
-        )
+    create_hook_functions(lambda_client, role, HOOK_SOURCE, HOOKS)
     lambda_app = LambdaApp(devstack)
-    codedeploy = devstack.codedeploy_client()
-    codedeploy.create_application(applicationName=lambda_app.application, computePlatform="Lambda")
-    codedeploy.create_deployment_group(
-        applicationName=lambda_app.application,
-        deploymentGroupName=lambda_app.group,
-        serviceRoleArn=role,
-        deploymentStyle={
-            "deploymentType": "BLUE_GREEN",
-            "deploymentOption": "WITH_TRAFFIC_CONTROL",
-        },
+    create_lambda_group(
+        devstack.codedeploy_client(),
+        application=lambda_app.application,
+        group=lambda_app.group,
+        role=role,
     )
     yield lambda_app
-    lambda_client.update_function_configuration(
-        FunctionName=api["FunctionName"], Environment={"Variables": variables}
-    )
+    set_variables(lambda_client, api, variables)
 
 
 def _weights(seen: list[dict[str, Any]], target: str) -> list[float]:

@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 
+from devstack.lambda_world import api_function, function_zip, scale_waits, set_variables
 from tests.e2e.test_lambda_deployments import (
     ALIAS,
     FUNCTION,
     LambdaApp,
-    _api_function,
-    _zip,
     app,
 )
 
@@ -40,12 +39,8 @@ SOURCES = {
 @pytest.fixture(scope="module")
 def hooks_app(app: LambdaApp) -> Iterator[LambdaApp]:
     lambda_client = app.lambda_client
-    api = _api_function(lambda_client)
-    variables = dict(api["Environment"]["Variables"])
-    lambda_client.update_function_configuration(
-        FunctionName=api["FunctionName"],
-        Environment={"Variables": {**variables, "WAIT_SCALE": WAIT_SCALE}},
-    )
+    api = api_function(lambda_client)
+    variables = scale_waits(lambda_client, api, WAIT_SCALE)
     for name, source in SOURCES.items():
         lambda_client.create_function(
             FunctionName=name,
@@ -53,12 +48,10 @@ def hooks_app(app: LambdaApp) -> Iterator[LambdaApp]:
             Role=api["Role"],
             Handler="hook.handler",
             Timeout=30,
-            Code={"ZipFile": _zip({"hook.py": source})},
+            Code={"ZipFile": function_zip({"hook.py": source})},
         )
     yield app
-    lambda_client.update_function_configuration(
-        FunctionName=api["FunctionName"], Environment={"Variables": variables}
-    )
+    set_variables(lambda_client, api, variables)
 
 
 def _events(app: LambdaApp, deployment_id: str) -> dict[str, dict[str, Any]]:

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from rollwright.blue_green import InstanceLabel
 from rollwright.deployment_group_settings import DeploymentGroupSettings
 from rollwright.deployment_records import (
     CreatedDeployment,
@@ -13,6 +14,7 @@ from rollwright.deployment_records import (
     DeploymentOverview,
     DeploymentQuery,
     NewDeployment,
+    RelatedDeployments,
     RollbackInfo,
     StoredDeployment,
     StoredTarget,
@@ -83,6 +85,7 @@ class InMemoryDeploymentStore:
                 InstanceStatus.PENDING,
                 created,
                 (),
+                InstanceLabel(t.label) if t.label else None,
             )
             for t in plan.targets
         }
@@ -111,6 +114,27 @@ class InMemoryDeploymentStore:
             return False
         self.deployments[deployment_id] = replace(found, rollback_info=info)
         return True
+
+    def record_auto_update(self, root_deployment_id: str, auto_update_deployment_id: str) -> None:
+        root, update = (
+            self.deployments[root_deployment_id],
+            self.deployments[auto_update_deployment_id],
+        )
+        ids = (root.related or RelatedDeployments()).auto_update_deployment_ids
+        self.deployments[root_deployment_id] = replace(
+            root,
+            related=replace(
+                root.related or RelatedDeployments(),
+                auto_update_deployment_ids=tuple(sorted({*ids, auto_update_deployment_id})),
+            ),
+        )
+        self.deployments[auto_update_deployment_id] = replace(
+            update,
+            related=replace(
+                update.related or RelatedDeployments(),
+                auto_update_root_deployment_id=root_deployment_id,
+            ),
+        )
 
     def instance_records(self, group_id: str) -> dict[str, InstanceRecord]:
         return dict(self.instances.get(group_id, {}))

@@ -9,6 +9,7 @@ from tests.infrastructure.conftest import SynthesizedStack
 
 HOOK_ACTIONS = {"autoscaling:PutLifecycleHook", "autoscaling:DeleteLifecycleHook"}
 COMPLETE = "autoscaling:CompleteLifecycleAction"
+HEARTBEAT = "autoscaling:RecordLifecycleActionHeartbeat"
 
 
 def _actions_of(synthesized: SynthesizedStack, function: str) -> dict[str, list[Any]]:
@@ -76,3 +77,14 @@ def test_the_auto_scaling_and_workflow_functions_complete_lifecycle_actions(
         assert COMPLETE in _actions_of(synthesized, function)
     for other in ("ApiFunction", "AgentFunction", "AlarmFunction"):
         assert COMPLETE not in _actions_of(synthesized, other)
+
+
+def test_only_the_workflow_function_records_lifecycle_action_heartbeats(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the functions' roles / When reading their Auto Scaling grants
+    # Then only the workflow (its sweep, while a launch or termination runs) sends heartbeats
+    (resource,) = _actions_of(synthesized, "WorkflowFunction")[HEARTBEAT]
+    assert "autoScalingGroup:*:autoScalingGroupName/*" in str(resource)
+    for other in ("ApiFunction", "AgentFunction", "AlarmFunction", "AutoScalingFunction"):
+        assert HEARTBEAT not in _actions_of(synthesized, other)

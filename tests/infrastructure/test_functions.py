@@ -52,6 +52,7 @@ EXPECTED_VARIABLES = {
         "AGENT_LOG_GROUP",
         "HOOK_RUNNER_FUNCTION",
         *HOST_LIMIT_VARIABLES,
+        "WAIT_SCALE",  # the lifecycle action heartbeat interval (auto_scaling_heartbeats)
     },
     "alarm": {"TABLE_NAME", "HOST_QUEUE_PREFIX", *STATE_MACHINE_VARIABLES},
     "notify": {"TABLE_NAME"},

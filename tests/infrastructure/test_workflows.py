@@ -60,7 +60,10 @@ def test_in_progress_succeeds_and_anything_else_fails_to_start(
     (rule,) = choice["Choices"]
     assert rule == {"Variable": "$.status", "StringEquals": "InProgress", "Next": rule["Next"]}
     if platform == "Server":
-        assert states[rule["Next"]]["Type"] == "Parallel"  # the hosts' phase (below)
+        # In place: the hosts' phase (below); blue/green: test_blue_green_workflow.py
+        blue_green = states[rule["Next"]]
+        assert blue_green["Type"] == "Choice"
+        assert states[blue_green["Default"]]["Type"] == "Parallel"
     elif platform == "Lambda":
         assert rule["Next"] == "PlanTraffic"  # the traffic phases (test_lambda_workflow.py)
     else:
@@ -140,11 +143,13 @@ def test_server_finish_runs_after_the_rollout_and_after_any_failure_of_it(
 ) -> None:
     # Given the Server machine / When following the hosts' phase
     states, rollout = _server_rollout(synthesized)
-    # Then success and failure both reach finish, which ends in Succeed or a Fail with the code
-    assert rollout["Next"] == "FinishDeployment"
+    # Then success and failure both reach finish (for an in-place deployment; a blue/green one
+    # goes on to its next pass), which ends in Succeed or a Fail with the code
+    assert rollout["Next"] == "AfterRollout"
     assert rollout["Catch"] == [
-        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "FinishDeployment"}
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AfterRollout"}
     ]
+    assert states["AfterRollout"]["Default"] == "FinishDeployment"
     finish = states["FinishDeployment"]
     assert finish["Parameters"]["Payload"]["action"] == "finish"
     assert finish["Parameters"]["Payload"]["stateMachineArn.$"] == "$$.StateMachine.Id"

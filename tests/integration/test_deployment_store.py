@@ -27,6 +27,7 @@ from rollwright.deployment_records import (
     DeploymentError,
     DeploymentQuery,
     NewDeployment,
+    RelatedDeployments,
     RollbackInfo,
 )
 from rollwright.deployment_status import DeploymentStatus
@@ -174,6 +175,22 @@ def test_rollback_links_are_written_once_and_read_back(store: DynamoDeploymentSt
     assert store.find("d-FFFFFFFFF").rollback_info == failed  # type: ignore[union-attr]
     assert not store.record_rollback("d-RRRRRRRRR", RollbackInfo(rollback_message="no"))
     assert not store.record_rollback("d-NOTTHERE", failed)
+
+
+def test_auto_update_links_are_written_both_ways_and_once(store: DynamoDeploymentStore) -> None:
+    # Given a deployment and the auto-update its end started (in other groups: both may run)
+    store.create(_new("d-ROOT00001", key="root", hosts=0))
+    store.create(_new("d-AUTOUPDT1", key="update", hosts=0))
+    # When they are linked, twice (a retried finish step)
+    store.record_auto_update("d-ROOT00001", "d-AUTOUPDT1")
+    store.record_auto_update("d-ROOT00001", "d-AUTOUPDT1")
+    # Then each names the other, and the auto-update is listed once
+    assert store.find("d-ROOT00001").related == RelatedDeployments(  # type: ignore[union-attr]
+        auto_update_deployment_ids=("d-AUTOUPDT1",)
+    )
+    assert store.find("d-AUTOUPDT1").related == RelatedDeployments(  # type: ignore[union-attr]
+        auto_update_root_deployment_id="d-ROOT00001"
+    )
 
 
 def test_instance_records_round_trip_per_group(state_table: Any) -> None:

@@ -20,7 +20,12 @@ from rollwright.deployment_group_settings import DeploymentOption, DeploymentSty
 from rollwright.deployment_records import DeploymentChoices
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.ecs_appspec import EcsAppSpec, EcsHook
-from rollwright.ecs_records import EcsDeploymentRecord, EcsTraffic, NewEcsDeployment
+from rollwright.ecs_records import (
+    EcsDeploymentRecord,
+    EcsTraffic,
+    NewEcsDeployment,
+    NewEcsTarget,
+)
 from rollwright.errors import DeploymentLimitExceededException
 from rollwright.lambda_traffic import TrafficStep
 from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
@@ -63,18 +68,20 @@ def new_deployment(
         appspec=EcsAppSpec(
             world.new_task_definition, "web", 80, hooks={EcsHook.AFTER_INSTALL: "CodeDeployHook_x"}
         ),
-        cluster=world.cluster,
-        service=world.service,
-        original_task_set=world.original_task_set,
-        traffic=EcsTraffic(
-            world.blue_target_group,
-            world.green_target_group,
-            world.prod_listener,
-            world.test_listener,
+        target=NewEcsTarget(
+            cluster=world.cluster,
+            service=world.service,
+            original_task_set=world.original_task_set,
+            traffic=EcsTraffic(
+                world.blue_target_group,
+                world.green_target_group,
+                world.prod_listener,
+                world.test_listener,
+            ),
+            termination_wait_seconds=3,
         ),
         steps=(TrafficStep(Decimal("0.1"), 60), TrafficStep(Decimal(1), 0)),
         hook_timeout_seconds=36,
-        termination_wait_seconds=3,
         wait_scale=0.01,
         execution_ids={EcsHook.AFTER_INSTALL: "execution-1"},
         create_time=NOW,

@@ -63,6 +63,7 @@ def _new(deployment_id: str = "d-LAMBDA001", **changes: Any) -> NewLambdaDeploym
         appspec=LambdaAppSpec(
             "fn", "live", "1", "2", {TrafficHook.BEFORE_ALLOW_TRAFFIC: "CodeDeployHook_pre"}
         ),
+        target=None,
         steps=(TrafficStep(Decimal("0.1"), 300), TrafficStep(Decimal(1), 0)),
         hook_timeout_seconds=3600,
         wait_scale=1.0,

@@ -85,3 +85,27 @@ def test_a_report_from_a_caller_that_is_no_host_is_403() -> None:
 def test_a_heartbeat_about_another_host_is_403() -> None:
     body = json.dumps({"commandId": "c", "deploymentId": "d-1", "hostId": "host-8"}).encode()
     assert _post("/agent/v1/heartbeat", body)["statusCode"] == 403
+
+
+def _batch(*reports: dict) -> bytes:
+    return json.dumps({"reports": list(reports)}).encode()
+
+
+START = {**REPORT, "outcome": "InProgress", "at": 0.5}
+
+
+def test_a_batch_with_one_malformed_report_is_400_naming_it_and_changes_nothing() -> None:
+    answer = _post("/agent/v1.1/events", _batch(START, {**REPORT, "outcome": "Done"}))
+    assert answer["statusCode"] == 400
+    assert "reports[1]" in json.loads(answer["body"])["message"]
+
+
+def test_a_batch_of_two_hosts_is_400_and_changes_nothing() -> None:
+    answer = _post("/agent/v1.1/events", _batch(START, {**REPORT, "hostId": "host-8"}))
+    assert answer["statusCode"] == 400
+    assert "mixes hosts" in json.loads(answer["body"])["message"]
+
+
+def test_a_batch_about_another_host_is_403_and_changes_nothing() -> None:
+    other = {**REPORT, "hostId": "host-8"}
+    assert _post("/agent/v1.1/events", _batch({**other, "at": 0.5}, other))["statusCode"] == 403

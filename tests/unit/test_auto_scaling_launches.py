@@ -227,8 +227,11 @@ def test_a_launch_deployment_that_cannot_begin_abandons_the_instance(world: Worl
     assert world.held.held == {}
 
 
-def test_a_termination_action_is_let_go_at_once(world: World) -> None:
-    # Given a termination hook's action / When it arrives / Then CONTINUE, no deployment
+def test_a_termination_action_of_a_group_without_termination_hooks_is_let_go_at_once(
+    world: World,
+) -> None:
+    # Given a termination action of a hook the group does not have (terminationHookEnabled is
+    # off) / When it arrives / Then CONTINUE, no deployment
     action = LifecycleAction(
         "web-asg",
         "hook",

@@ -1,14 +1,17 @@
 """CreateDeployment for EC2 blue/green groups: every targetInstances rule with CodeDeploy's
-exception names, then a clear refusal, since the Server workflow cannot run blue/green yet."""
+exception names; a valid request creates a deployment: DISCOVER_EXISTING with labelled instances,
+COPY_AUTO_SCALING_GROUP with the group to copy."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from rollwright.applications import Tag
+from rollwright.deployment_status import DeploymentStatus
 from rollwright.dispatch import dispatch
 from rollwright.errors import CodeDeployError
 from rollwright.operations.shapes import CodeDeployServices
@@ -152,25 +155,67 @@ def test_discover_existing_refuses_bad_target_instances_and_changes_nothing(
     assert world.nothing_changed("discover")
 
 
-def test_a_valid_discover_existing_request_is_refused_clearly_since_the_workflow_cannot_run_it(
+def test_a_valid_discover_existing_request_creates_a_deployment_of_labelled_instances(
     world: World,
 ) -> None:
     # Given green instances named by tag and by Auto Scaling group
     target_instances = {"tagFilters": [GREEN_FILTER], "autoScalingGroups": ["green-asg"]}
     # When the deployment is asked for
-    error = world.refusal("discover", targetInstances=target_instances)
-    # Then the refusal says the request was valid and what it found, and that nothing was created
-    assert error.name == "InvalidInputException"
-    assert "2 replacement instance(s), 1 original instance(s)" in error.message
-    assert "cannot run EC2 blue/green deployments yet" in error.message
-    assert world.nothing_changed("discover")
+    created = world.call(
+        "CreateDeployment",
+        applicationName="shop",
+        deploymentGroupName="discover",
+        revision=REVISION,
+        targetInstances=target_instances,
+    )
+    # Then its workflow starts and its targets are the blue and green instances, labelled
+    deployment_id = created["deploymentId"]
+    assert world.workflows.started == [deployment_id]
+    # (once the workflow began it: the target operations wait for that)
+    world.store.deployments[deployment_id] = replace(
+        world.store.deployments[deployment_id], status=DeploymentStatus.IN_PROGRESS
+    )
+    targets = world.call(
+        "BatchGetDeploymentTargets",
+        deploymentId=deployment_id,
+        targetIds=["i-0000000000000000b", "i-0000000000000000c", "i-0000000000000000d"],
+    )["deploymentTargets"]
+    labels = {
+        t["instanceTarget"]["targetId"]: t["instanceTarget"]["instanceLabel"] for t in targets
+    }
+    assert labels == {
+        "i-0000000000000000b": "Blue",
+        "i-0000000000000000c": "Green",
+        "i-0000000000000000d": "Green",
+    }
+    green = world.call(
+        "ListDeploymentTargets",
+        deploymentId=deployment_id,
+        targetFilters={"ServerInstanceLabel": ["Green"]},
+    )["targetIds"]
+    assert sorted(green) == ["i-0000000000000000c", "i-0000000000000000d"]
+    # And GetDeployment shows the green instances asked for and the options it runs with
+    info = world.call("GetDeployment", deploymentId=deployment_id)["deploymentInfo"]
+    assert info["targetInstances"] == {**target_instances, "tagFilters": [GREEN_FILTER]}
+    configuration = info["blueGreenDeploymentConfiguration"]
+    assert configuration["greenFleetProvisioningOption"] == {"action": "DISCOVER_EXISTING"}
+    assert configuration["terminateBlueInstancesOnDeploymentSuccess"]["action"] == "KEEP_ALIVE"
+    assert info["instanceTerminationWaitTimeStarted"] is False
 
 
-def test_a_valid_copy_auto_scaling_group_request_is_refused_clearly(world: World) -> None:
-    error = world.refusal("copy")
-    assert error.name == "InvalidInputException"
-    assert "a copy of Auto Scaling group web-asg" in error.message
-    assert world.nothing_changed("copy")
+def test_a_valid_copy_auto_scaling_group_request_creates_a_deployment_that_copies_the_group(
+    world: World,
+) -> None:
+    created = world.call(
+        "CreateDeployment", applicationName="shop", deploymentGroupName="copy", revision=REVISION
+    )
+    deployment_id = created["deploymentId"]
+    assert world.workflows.started == [deployment_id]
+    blue_green = world.store.deployments[deployment_id].choices.blue_green
+    assert blue_green is not None
+    assert blue_green.copy_source == "web-asg"
+    assert blue_green.fleets.green == ()  # known once the copy is up
+    assert blue_green.steps[0].value == "ProvisionGreen"
 
 
 def test_copy_auto_scaling_group_refuses_target_instances(world: World) -> None:
@@ -181,13 +226,13 @@ def test_copy_auto_scaling_group_refuses_target_instances(world: World) -> None:
 
 
 def test_copy_auto_scaling_group_needs_exactly_one_group_to_copy(world: World) -> None:
-    # Given a COPY_AUTO_SCALING_GROUP group with two Auto Scaling groups (the group rules allow it)
-    world.group("two", "COPY_AUTO_SCALING_GROUP", autoScalingGroups=["a-asg", "b-asg"])
-    # Then its deployments are refused, naming the rule
-    error = world.refusal("two")
-    assert error.name == "InvalidAutoScalingGroupException"
-    assert "exactly one" in error.message
-    assert world.nothing_changed("two")
+    # Given a COPY_AUTO_SCALING_GROUP group with two Auto Scaling groups
+    # Then the group itself is refused (deployment_group_rules), so no deployment can copy two
+    with pytest.raises(CodeDeployError) as refused:
+        world.group("two", "COPY_AUTO_SCALING_GROUP", autoScalingGroups=["a-asg", "b-asg"])
+    assert refused.value.name == "InvalidAutoScalingGroupException"
+    assert "Exactly one AutoScaling group" in refused.value.message
+    assert world.store.deployments == {}
 
 
 def test_a_blue_green_group_still_checks_the_deployment_config_platform(world: World) -> None:

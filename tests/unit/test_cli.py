@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,10 +26,11 @@ URL = ["--api-url", "https://abc123.execute-api.us-east-1.amazonaws.com/v1"]
 
 @pytest.fixture(autouse=True)
 def api_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = itertools.chain(["app-id"], (f"app-id-{n}" for n in itertools.count(2)))
     applications = Applications(
         InMemoryApplicationStore(),
         clock=lambda: datetime(2026, 11, 27, tzinfo=UTC),
-        new_id=lambda: "app-id",
+        new_id=lambda: next(ids),
     )
     served = in_memory_services(applications)
     monkeypatch.setattr(api, "services", lambda _function_arn: served)
@@ -258,3 +260,39 @@ def test_on_a_terminal_the_live_view_follows_the_deployment_to_its_end() -> None
     assert (status, codedeploy.reads) == (0, 3)
     assert "▶ InProgress" in output.getvalue()
     assert output.getvalue().rstrip().endswith("d-ABCDEFGHI Succeeded")
+
+
+def test_rollback_without_an_application_finds_the_groups_application(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given one application with a group "web" that never deployed, and another without one
+    group_without_instances("shop", "web")
+    group_without_instances("blog", "api")
+    # When it is rolled back without --application
+    status, _, err = run_text(capsys, "rollback", *URL, "--deployment-group", "web")
+    # Then the group was found in its application, which has nothing to roll back to
+    assert status == 1
+    assert "the deployment group has no successful deployment to roll back to" in err
+
+
+def test_rollback_without_an_application_names_the_applications_that_share_the_group(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Given two applications that each have a group "web"
+    group_without_instances("shop", "web")
+    group_without_instances("blog", "web")
+    # When it is rolled back without --application
+    status, _, err = run_text(capsys, "rollback", *URL, "--deployment-group", "web")
+    # Then nothing is deployed and the error names both applications
+    assert status == 1
+    assert "applications blog, shop each have a deployment group named web" in err
+    assert "--application" in err
+
+
+def test_rollback_of_a_group_no_application_has_says_so(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    group_without_instances("shop", "web")
+    status, _, err = run_text(capsys, "rollback", *URL, "--deployment-group", "ghost")
+    assert status == 1
+    assert "no application has a deployment group named ghost" in err

@@ -284,6 +284,18 @@ INVALID = [
         {
             "deploymentStyle": BLUE_GREEN,
             "loadBalancerInfo": ELB,
+            "autoScalingGroups": ["web-asg", "api-asg"],
+            "blueGreenDeploymentConfiguration": {
+                "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"}
+            },
+        },
+        "InvalidAutoScalingGroupException",
+    ),
+    (
+        "server",
+        {
+            "deploymentStyle": BLUE_GREEN,
+            "loadBalancerInfo": ELB,
             "blueGreenDeploymentConfiguration": GREEN,
             "ec2DeploymentOptions": {"autoScalingGroupProcessesToSuspend": ["Terminate"]},
         },
@@ -577,3 +589,34 @@ def test_an_invalid_deployment_group_is_refused_and_nothing_is_written(
     assert refused.value.name == error
     for name in ("server", "lambda", "ecs"):
         assert services.deployment_groups.page(name, None).names == ()
+
+
+def test_a_copying_group_that_is_given_a_second_auto_scaling_group_is_refused_unchanged() -> None:
+    # Given a blue/green group copying its one Auto Scaling group
+    services = services_with_applications()
+    create(
+        services,
+        "server",
+        deploymentStyle=BLUE_GREEN,
+        loadBalancerInfo=ELB,
+        autoScalingGroups=["web-asg"],
+        blueGreenDeploymentConfiguration={
+            "greenFleetProvisioningOption": {"action": "COPY_AUTO_SCALING_GROUP"}
+        },
+    )
+    # When UpdateDeploymentGroup gives it a second one
+    with pytest.raises(CodeDeployError) as refused:
+        dispatch(
+            "UpdateDeploymentGroup",
+            {
+                "applicationName": "server",
+                "currentDeploymentGroupName": "group",
+                "autoScalingGroups": ["web-asg", "api-asg"],
+            },
+            services,
+        )
+    # Then InvalidAutoScalingGroupException, and the group still copies the first alone
+    assert refused.value.name == "InvalidAutoScalingGroupException"
+    assert "Exactly one AutoScaling group" in refused.value.message
+    group = services.deployment_groups.get("server", "group")
+    assert group.settings.auto_scaling_groups == ("web-asg",)

@@ -122,8 +122,8 @@ class World:
             self.store,
             self.ecs,
             self.listeners,
-            self.tokens,
-            self.hooks,
+            tasks=self.tokens,
+            hooks=self.hooks,
             groups=NoBookkeeping(),
             revisions=NoBookkeeping(),
             clock=NOW.timestamp,
@@ -167,13 +167,11 @@ def test_the_replacement_goes_on_the_target_group_the_original_does_not_use() ->
     world.create()
 
     (written,) = world.store.created
-    assert written.traffic is not None
-    assert (written.traffic.original_target_group, written.traffic.replacement_target_group) == (
-        BLUE,
-        GREEN,
-    )
-    assert (written.traffic.prod_listener, written.traffic.test_listener) == (PROD, TEST)
-    assert written.original_task_set == ORIGINAL
+    traffic = written.target.traffic
+    assert traffic is not None
+    assert (traffic.original_target_group, traffic.replacement_target_group) == (BLUE, GREEN)
+    assert (traffic.prod_listener, traffic.test_listener) == (PROD, TEST)
+    assert written.target.original_task_set == ORIGINAL
     assert written.ended is None
 
 
@@ -192,7 +190,7 @@ def test_the_termination_wait_is_the_groups_scaled() -> None:
 
     world.create(wait_minutes=10)
 
-    assert world.store.created[0].termination_wait_seconds == 6
+    assert world.store.created[0].target.termination_wait_seconds == 6
 
 
 def test_a_server_config_is_refused_for_an_ecs_group() -> None:
@@ -431,7 +429,7 @@ def test_the_roles_alternate_when_the_original_is_on_the_green_target_group() ->
 
     world.create()
 
-    traffic = world.store.created[0].traffic
+    traffic = world.store.created[0].target.traffic
     assert traffic is not None
     assert (traffic.original_target_group, traffic.replacement_target_group) == (GREEN, BLUE)
 

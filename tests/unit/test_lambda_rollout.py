@@ -48,8 +48,8 @@ class World:
         self.rollout = LambdaRollout(
             self.store,
             self.alias,
-            self.tasks,
-            self.hooks,
+            tasks=self.tasks,
+            hooks=self.hooks,
             groups=self.books,
             revisions=self.books,
             clock=lambda: 1000.0,

@@ -1,0 +1,77 @@
+"""EC2 blue/green deployments on the Server state machine (stacks/blue_green_workflow.py)."""
+
+from __future__ import annotations
+
+from tests.infrastructure.conftest import SynthesizedStack
+from tests.infrastructure.test_workflows import _definition
+
+
+def test_a_blue_green_deployment_begins_with_its_next_step_and_in_place_with_its_hosts(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the Server machine / When reading the Choice after begin
+    definition, _ = _definition(synthesized, "Server")
+    states = definition["States"]
+    (rule,) = states["BlueGreen"]["Choices"]
+    # Then begin's blueGreen answer picks the blue/green steps, which start with an empty error
+    assert rule["Variable"] == "$.blueGreen"
+    assert rule["BooleanEquals"] is True
+    assert states[rule["Next"]]["Result"] == {"Error": ""}
+    assert states[rule["Next"]]["ResultPath"] == "$.error"
+    assert states[rule["Next"]]["Next"] == "BlueGreenNext"
+    assert states[states["BlueGreen"]["Default"]]["Type"] == "Parallel"
+
+
+def test_after_each_pass_a_blue_green_deployment_decides_its_next_step(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the Server machine / When the hosts' phase ends for a blue/green deployment
+    definition, _ = _definition(synthesized, "Server")
+    states = definition["States"]
+    (rule,) = states["AfterRollout"]["Choices"]
+    assert rule["Variable"] == "$.blueGreen"
+    assert rule["Next"] == "BlueGreenNext"
+    # Then blueGreenNext gets the phase's error and its answer says where to go
+    payload = states["BlueGreenNext"]["Parameters"]["Payload"]
+    assert payload == {
+        "action": "blueGreenNext",
+        "deploymentId.$": "$.deploymentId",
+        "error.$": "$.error",
+    }
+    choices = {c["StringEquals"]: c["Next"] for c in states["BlueGreenNextStep"]["Choices"]}
+    assert choices == {
+        "Rollout": "Rollout",
+        "Wait": "BlueGreenWait",
+        "Poll": "BlueGreenProvisioning",
+    }
+    # And a copied Auto Scaling group's launch is looked at again after a Wait
+    assert states["BlueGreenProvisioning"]["SecondsPath"] == "$.waitSeconds"
+    assert states["BlueGreenProvisioning"]["Next"] == "BlueGreenNext"
+    assert states["BlueGreenNextStep"]["Default"] == "FinishDeployment"
+
+
+def test_a_blue_green_wait_is_a_task_token_timed_by_the_step_and_always_decided_again(
+    synthesized: SynthesizedStack,
+) -> None:
+    definition, _ = _definition(synthesized, "Server")
+    wait = definition["States"]["BlueGreenWait"]
+    assert wait["Resource"] == "arn:AWS::Partition:states:::lambda:invoke.waitForTaskToken"
+    assert wait["Parameters"]["Payload"]["action"] == "blueGreenWait"
+    assert wait["TimeoutSecondsPath"] == "$.waitSeconds"
+    # A timeout (the ready wait running out, the termination wait ending) is decided too
+    assert wait["Next"] == "BlueGreenNext"
+    assert wait["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "BlueGreenNext"}
+    ]
+
+
+def test_the_workflow_function_may_terminate_instances(synthesized: SynthesizedStack) -> None:
+    statements = [
+        statement
+        for resource in synthesized.resources.values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Action"] == "ec2:TerminateInstances"
+    ]
+    (statement,) = statements
+    assert statement["Resource"] == "arn:aws:ec2:*:*:instance/*"

@@ -1,0 +1,307 @@
+"""An EC2 blue/green deployment's passes and waits on moto's state table: the Server rollout run
+once per pass (``blue_green_rollout``), with agents and load balancers played by the test."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from functions.adapters.blue_green_items import blue_green_attribute
+from functions.adapters.blue_green_records import BlueGreenRecords
+from functions.adapters.deployment_records import DeploymentRecords
+from functions.adapters.deployment_stops import DynamoDeploymentStops
+from functions.adapters.rollout_records import RolloutRecords
+from functions.adapters.traffic_step_records import TrafficStepRecords
+from rollwright.agent_protocol import BundleType, EventOutcome, EventReport, HostCommand, S3Revision
+from rollwright.blue_green import blue_green_fleets, blue_green_options
+from rollwright.blue_green_continue import BlueGreenContinues
+from rollwright.blue_green_deployments import (
+    BlueGreenDeployment,
+    blue_green_plan,
+    blue_green_rollback,
+    blue_green_targets,
+)
+from rollwright.blue_green_plan import deployment_steps
+from rollwright.blue_green_rollout import BlueGreenRollout
+from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
+from rollwright.deployment_group_settings import (
+    BlueGreenConfiguration,
+    BlueInstanceTermination,
+    DeploymentReadyAction,
+    DeploymentReadyOption,
+    InstanceAction,
+)
+from rollwright.deployment_plan import DeploymentSettings, HostLimits, plan_deployment
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.errors import InvalidDeploymentWaitTypeException
+from rollwright.lifecycle import LifecycleEvent
+from rollwright.server_rollout import ServerRollout
+from rollwright.traffic_control import TrafficState, TrafficTargets
+from rollwright.traffic_steps import TrafficSteps
+from tests.integration.state_table import state_table
+
+__all__ = ["state_table"]
+
+ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
+TARGETS = TrafficTargets(target_group_names=("web",))
+BLUE = ("i-b1", "i-b2")
+GREEN = ("i-g1", "i-g2")
+NOW = 1_000_000.0
+
+
+@dataclass
+class Balancers:
+    registered: set[str] = field(default_factory=lambda: set(BLUE))
+
+    def deregister(self, instance_id: str, targets: TrafficTargets) -> int:
+        self.registered.discard(instance_id)
+        return 0
+
+    def register(self, instance_id: str, targets: TrafficTargets) -> None:
+        self.registered.add(instance_id)
+
+    def state(self, instance_id: str, targets: TrafficTargets) -> TrafficState:
+        registered = instance_id in self.registered
+        return TrafficState.REGISTERED if registered else TrafficState.DEREGISTERED
+
+
+@dataclass
+class Commands:
+    sent: list[HostCommand] = field(default_factory=list)
+
+    def send(self, command: HostCommand) -> None:
+        self.sent.append(command)
+
+
+@dataclass
+class Tokens:
+    answered: list[str] = field(default_factory=list)
+
+    def succeed(self, token: str, output: Any) -> bool:
+        self.answered.append(token)
+        return True
+
+
+@dataclass
+class Terminations:
+    terminated: list[str] = field(default_factory=list)
+
+    def terminate(self, instance_ids: Any) -> None:
+        self.terminated += list(instance_ids)
+
+
+class World:
+    def __init__(self, table: Any) -> None:
+        self.table = table
+        self.balancers = Balancers()
+        self.commands = Commands()
+        self.tokens = Tokens()
+        self.blue = Terminations()
+        self.records = RolloutRecords(table)
+        self.server = ServerRollout(
+            self.records,
+            self.commands,
+            self.tokens,
+            TrafficSteps(TrafficStepRecords(table), self.balancers, sleep=lambda _: None),
+        )
+        self.blue_green_records = BlueGreenRecords(table)
+        self.blue_green = BlueGreenRollout(self.blue_green_records, self.blue)
+        self.continues = BlueGreenContinues(self.blue_green_records, self.tokens)
+        self.failing: Callable[[HostCommand, LifecycleEvent], bool] = lambda *_: False
+        self.ran: list[tuple[str, LifecycleEvent]] = []
+
+    def create(self, deployment: BlueGreenDeployment, deployment_id: str = "d-1") -> str:
+        settings = DeploymentSettings(
+            deployment_id=deployment_id,
+            application_name="app",
+            application_id="app-id",
+            deployment_group_name="group",
+            deployment_group_id="group-id",
+            revision=S3Revision("bucket", "key.zip", BundleType.ZIP),
+            deployment_config_name="CodeDeployDefault.OneAtATime",
+            minimum_healthy_hosts=ONE_AT_A_TIME,
+            limits=HostLimits(start_seconds=60, heartbeat_seconds=60, sweep_interval_seconds=5),
+            load_balancers=TARGETS,
+        )
+        plan = blue_green_plan(
+            plan_deployment(settings, blue_green_targets(deployment), create_time=NOW),
+            deployment,
+        )
+        self.records.write_plan(
+            plan,
+            attributes={
+                "blue_green": blue_green_attribute(deployment),
+                "deployment_style": {"type": "BLUE_GREEN", "option": "WITH_TRAFFIC_CONTROL"},
+            },
+        )
+        DeploymentRecords(self.table).transition(
+            deployment_id, DeploymentStatus.CREATED, DeploymentStatus.IN_PROGRESS
+        )
+        return deployment_id
+
+    def run(self, deployment_id: str, error: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Run the workflow from ``blueGreenNext`` until it finishes or waits."""
+        answer = self.blue_green.next_step(deployment_id, error or {"Error": ""})
+        while answer["next"] == "Rollout":
+            self.server.dispatch(deployment_id, f"token-{len(self.tokens.answered)}", now=NOW)
+            self._agents(deployment_id)
+            answer = self.blue_green.next_step(deployment_id, {"Error": "Rollwright.RolloutEnded"})
+        if answer["next"] == "Wait":
+            self.blue_green_records.store_wait_token(deployment_id, "wait-token")
+        return answer
+
+    def finish(self, deployment_id: str) -> DeploymentStatus:
+        self.server.finish(deployment_id, error=None, now=NOW)
+        return DeploymentStatus(self.records.deployment_item(deployment_id)["status"])
+
+    def _agents(self, deployment_id: str) -> None:
+        """Every command sent is run by its host (each event reported), until none is left."""
+        while self.commands.sent:
+            command = self.commands.sent.pop(0)
+            for event in command.lifecycle_events:
+                self.ran.append((command.host_id, event))
+                failed = self.failing(command, event)
+                outcome = EventOutcome.FAILED if failed else EventOutcome.SUCCEEDED
+                self.server.on_event_report(
+                    command.host_id,
+                    EventReport(
+                        command.command_id, deployment_id, command.host_id, event, outcome, at=NOW
+                    ),
+                    now=NOW,
+                )
+                if failed:
+                    break
+
+    def item(self, deployment_id: str) -> dict[str, Any]:
+        item = self.records.deployment_item(deployment_id)
+        assert item is not None
+        return item
+
+
+def deployment(**configuration: Any) -> BlueGreenDeployment:
+    options = blue_green_options(BlueGreenConfiguration(**configuration))
+    return BlueGreenDeployment(
+        options,
+        blue_green_fleets(BLUE, GREEN),
+        deployment_steps(options),
+        ready_wait_seconds=60,
+        termination_wait_seconds=60,
+    )
+
+
+TERMINATE = BlueInstanceTermination(InstanceAction.TERMINATE, 60)
+
+
+@pytest.fixture
+def world(state_table) -> World:
+    return World(state_table)
+
+
+def test_a_deployment_installs_green_moves_traffic_and_waits_before_terminating_blue(world):
+    # Given a blue/green deployment that terminates blue after a wait
+    deployment_id = world.create(deployment(terminate_blue_instances=TERMINATE))
+    # When it runs to its termination wait
+    answer = world.run(deployment_id)
+    # Then green installed and took traffic, blue lost it, and the wait began
+    assert answer["next"] == "Wait"
+    assert world.balancers.registered == set(GREEN)
+    item = world.item(deployment_id)
+    assert item["termination_wait_started"] is True
+    green_events = [e for h, e in world.ran if h == "i-g1"]
+    assert green_events[0] is LifecycleEvent.APPLICATION_STOP
+    assert green_events[-2:] == [
+        LifecycleEvent.BEFORE_ALLOW_TRAFFIC,
+        LifecycleEvent.AFTER_ALLOW_TRAFFIC,
+    ]
+    assert [e for h, e in world.ran if h == "i-b1"] == [
+        LifecycleEvent.BEFORE_BLOCK_TRAFFIC,
+        LifecycleEvent.AFTER_BLOCK_TRAFFIC,
+    ]
+    # And each pass's commands have ids of their own
+    # When ContinueDeployment(TERMINATION_WAIT) ends the wait
+    world.continues.continue_deployment(deployment_id, "TERMINATION_WAIT")
+    answer = world.run(deployment_id)
+    # Then blue is terminated and the deployment succeeds with every instance counted
+    assert answer["next"] == "Finish"
+    assert world.blue.terminated == list(BLUE)
+    assert world.finish(deployment_id) is DeploymentStatus.SUCCEEDED
+    item = world.item(deployment_id)
+    assert int(item["succeeded"]) + int(item["overview_carried"]["Succeeded"]) == 4
+
+
+def test_the_ready_wait_makes_the_deployment_ready_until_continued(world):
+    ready = DeploymentReadyOption(DeploymentReadyAction.STOP_DEPLOYMENT, 60)
+    deployment_id = world.create(deployment(deployment_ready=ready))
+    answer = world.run(deployment_id)
+    assert answer == {**answer, "next": "Wait", "waitSeconds": 60}
+    item = world.item(deployment_id)
+    assert item["status"] == "Ready"
+    assert dict(item["overview_carried"]) == {"Ready": 2, "Pending": 2}
+    assert world.balancers.registered == set(BLUE)
+    with pytest.raises(InvalidDeploymentWaitTypeException):
+        world.continues.continue_deployment(deployment_id, "TERMINATION_WAIT")
+    world.continues.continue_deployment(deployment_id, "READY_WAIT")
+    assert world.run(deployment_id)["next"] == "Finish"
+    assert world.balancers.registered == set(GREEN)
+    assert world.blue.terminated == []  # KEEP_ALIVE
+    assert world.finish(deployment_id) is DeploymentStatus.SUCCEEDED
+
+
+def test_a_ready_wait_that_times_out_ends_the_deployment_stopped(world):
+    ready = DeploymentReadyOption(DeploymentReadyAction.STOP_DEPLOYMENT, 1)
+    deployment_id = world.create(deployment(deployment_ready=ready))
+    assert world.run(deployment_id)["next"] == "Wait"
+    assert world.run(deployment_id, {"Error": "States.Timeout"})["next"] == "Finish"
+    assert world.finish(deployment_id) is DeploymentStatus.STOPPED
+    assert world.item(deployment_id)["error_information"]["code"] == "TIMEOUT"
+    assert world.balancers.registered == set(BLUE)
+
+
+def test_a_failed_green_install_fails_before_any_traffic_moves(world):
+    world.failing = lambda command, event: event is LifecycleEvent.VALIDATE_SERVICE
+    deployment_id = world.create(deployment(terminate_blue_instances=TERMINATE))
+    assert world.run(deployment_id)["next"] == "Finish"
+    assert world.finish(deployment_id) is DeploymentStatus.FAILED
+    assert world.balancers.registered == set(BLUE)
+    assert world.blue.terminated == []
+    assert not [e for h, e in world.ran if h in BLUE]
+
+
+def test_a_rollback_registers_blue_again_and_deregisters_green(world):
+    # Given a deployment that failed after rerouting (blue deregistered, green registered)
+    world.balancers.registered = set(GREEN)
+    options = blue_green_options(BlueGreenConfiguration())
+    rollback = world.create(blue_green_rollback(options, blue_green_fleets(BLUE, GREEN)), "d-2")
+    # When its rollback runs
+    assert world.run(rollback)["next"] == "Finish"
+    # Then traffic is back on blue and green is out
+    assert world.balancers.registered == set(BLUE)
+    assert [e for h, e in world.ran if h == "i-b1"] == [
+        LifecycleEvent.BEFORE_ALLOW_TRAFFIC,
+        LifecycleEvent.AFTER_ALLOW_TRAFFIC,
+    ]
+    assert [e for h, e in world.ran if h == "i-g1"] == [
+        LifecycleEvent.BEFORE_BLOCK_TRAFFIC,
+        LifecycleEvent.AFTER_BLOCK_TRAFFIC,
+    ]
+    assert world.finish(rollback) is DeploymentStatus.SUCCEEDED
+
+
+def test_a_stop_during_the_ready_wait_ends_the_wait_and_the_deployment_stopped(world):
+    # Given a deployment in its ready wait
+    ready = DeploymentReadyOption(DeploymentReadyAction.STOP_DEPLOYMENT, 60)
+    deployment_id = world.create(deployment(deployment_ready=ready))
+    assert world.run(deployment_id)["next"] == "Wait"
+    # When StopDeployment is recorded (the Server stop: the rollout settles it)
+    stops = DynamoDeploymentStops(world.table)
+    assert stops.request_stop(deployment_id, auto_rollback_enabled=False, now=NOW) == 0
+    world.server.settle_stop(deployment_id, now=NOW)
+    # Then the wait is answered, and the deployment ends Stopped with traffic still on blue
+    assert world.tokens.answered[-1] == "wait-token"
+    assert world.run(deployment_id)["next"] == "Finish"
+    assert world.finish(deployment_id) is DeploymentStatus.STOPPED
+    assert world.item(deployment_id)["error_information"]["code"] == "MANUAL_STOP"
+    assert world.balancers.registered == set(BLUE)
