@@ -69,9 +69,12 @@ test-agent: setup
 test-e2e: synth
 	$(PYTEST) tests/e2e
 
-# One pytest run for every suite keeps a single closing summary line for CI.
+# One pytest run for every suite keeps a single closing summary line for CI. It runs on
+# $(TEST_WORKERS) pytest-xdist workers, a test module (or a package sharing a session fixture)
+# per unit of work, e2e modules first (tests/conftest.py); CI's log names the slowest tests.
+TEST_WORKERS ?= 2
 test: lint synth
-	$(PYTEST) tests
+	$(PYTEST) tests -n $(TEST_WORKERS) --dist loadfile --durations=25
 
 # `make bench SCENARIOS=inplace_deployment` runs the named scenarios only.
 bench: synth

@@ -14,7 +14,7 @@ import uuid
 from typing import Any
 
 from bench.context import BenchContext
-from bench.lambda_deployment import HOOK_SOURCE, HOOKS, _until_ended
+from bench.lambda_deployment import HOOK_SOURCE, _until_ended
 from bench.report import ScenarioResult
 from devstack.ecs_world import EcsWorld, build_ecs_world, create_ecs_group, ecs_appspec
 from devstack.lambda_world import api_function, create_hook_functions, scale_waits
@@ -22,7 +22,9 @@ from devstack.state import DevstackState
 
 WAIT_SCALE = "0.01"
 APPLICATION, GROUP = "bench-ecs", "bench-ecs-group"
-OK, FAIL = "CodeDeployHook_bench_ok", "CodeDeployHook_bench_fail"
+# Names of its own: ``lambda_deployment`` creates CodeDeployHook_bench_ok/_fail in the same
+# devstack when ``python -m bench`` runs both scenarios in one BenchContext.
+OK, FAIL = "CodeDeployHook_bench_ecs_ok", "CodeDeployHook_bench_ecs_fail"
 ECS_HOOKS = (
     "BeforeInstall",
     "AfterInstall",
@@ -37,7 +39,10 @@ def _prepare(devstack: DevstackState) -> EcsWorld:
     api = api_function(lambda_client)
     scale_waits(lambda_client, api, WAIT_SCALE)
     create_hook_functions(
-        lambda_client, api["Role"], HOOK_SOURCE, {name: {"VERDICT": v} for name, v in HOOKS.items()}
+        lambda_client,
+        api["Role"],
+        HOOK_SOURCE,
+        {OK: {"VERDICT": "Succeeded"}, FAIL: {"VERDICT": "Failed"}},
     )
     world = build_ecs_world(
         devstack.aws_client("ec2"), devstack.aws_client("elbv2"), devstack.aws_client("ecs")

@@ -182,12 +182,17 @@ def create_ecs_group(
     )
 
 
-def termination_wait(minutes: int) -> dict[str, Any]:
-    """``blueGreenDeploymentConfiguration``: the original task set deleted ``minutes`` after."""
+def termination_wait(minutes: int, *, ready_wait: int | None = None) -> dict[str, Any]:
+    """``blueGreenDeploymentConfiguration``: the original task set deleted ``minutes`` after;
+    ``ready_wait``: production traffic rerouted only on ContinueDeployment(READY_WAIT), the
+    deployment Stopped if it has not come within that many minutes (STOP_DEPLOYMENT)."""
+    ready: dict[str, Any] = {"actionOnTimeout": "CONTINUE_DEPLOYMENT"}
+    if ready_wait is not None:
+        ready = {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": ready_wait}
     return {
         "terminateBlueInstancesOnDeploymentSuccess": {
             "action": "TERMINATE",
             "terminationWaitTimeInMinutes": minutes,
         },
-        "deploymentReadyOption": {"actionOnTimeout": "CONTINUE_DEPLOYMENT"},
+        "deploymentReadyOption": ready,
     }

@@ -33,6 +33,8 @@ from devstack.state import DevstackState, read_state, state_file, write_state
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 PID_FILE_NAME = "gateway.pid"
 LOG_FILE_NAME = "gateway.log"
+# What the gateway's server logs when it cannot listen on its port (strerror of EADDRINUSE).
+ADDRESS_IN_USE = "Address already in use"
 START_TIMEOUT_SECONDS = 60.0
 STOP_TIMEOUT_SECONDS = 10.0
 DEPLOY_TIMEOUT_SECONDS = 300.0
@@ -41,6 +43,11 @@ _started: dict[int, subprocess.Popen[bytes]] = {}
 
 class DevstackError(Exception):
     """The devstack could not be started or reached."""
+
+
+class PortTakenError(DevstackError):
+    """Another process listened on the port first (a free port can be taken by anyone while the
+    gateway imports moto): the gateway is stopped, and a new one on another port may be tried."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +102,7 @@ def start(
     else:
         process = spawned.process
     try:
-        _wait_until_healthy(endpoint, process)
+        _wait_until_healthy(endpoint, process, state_dir / LOG_FILE_NAME)
         deployed = _deploy(endpoint, template_dir, stack_name) if template_dir else {}
         access_key_id, secret_access_key = _create_operator(endpoint)
         _call(endpoint, "DELETE", "/_devstack/requests")
@@ -198,15 +205,31 @@ def _spawn_gateway(state_dir: Path, port: int) -> subprocess.Popen[bytes]:
     return process
 
 
-def _wait_until_healthy(endpoint: str, process: subprocess.Popen[bytes]) -> None:
+def _wait_until_healthy(endpoint: str, process: subprocess.Popen[bytes], log_file: Path) -> None:
+    """Until `process` answers on `endpoint`; PortTakenError when another process does, or when
+    the gateway exited because the port was in use."""
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise DevstackError(f"the gateway exited with {process.returncode}; see its log")
-        if is_healthy(endpoint):
+            if ADDRESS_IN_USE in log_file.read_text(errors="replace"):
+                raise PortTakenError(f"{endpoint}: the port was in use; see {log_file}")
+            raise DevstackError(f"the gateway exited with {process.returncode}; see {log_file}")
+        answering = _health_pid(endpoint)
+        if answering == process.pid:
             return
+        if answering is not None:
+            raise PortTakenError(f"{endpoint} is another gateway's (pid {answering})")
         time.sleep(0.1)
     raise DevstackError(f"the gateway did not become healthy on {endpoint}")
+
+
+def _health_pid(endpoint: str) -> int | None:
+    """The pid of the healthy gateway on `endpoint`, None when none answers."""
+    try:
+        health = _call(endpoint, "GET", "/_devstack/health", timeout=2.0)
+    except (OSError, urllib.error.URLError, ValueError):
+        return None
+    return int(health["pid"]) if health.get("status") == "ok" else None
 
 
 def _deploy(endpoint: str, template_dir: Path, stack_name: str) -> dict[str, Any]:

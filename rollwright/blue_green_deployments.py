@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from rollwright.blue_green import (
     BlueGreenFleets,
     BlueGreenOptions,
+    InstanceLabel,
     OverlappingFleetsError,
     blue_green_fleets,
     blue_green_options,
@@ -30,6 +31,7 @@ from rollwright.errors import InvalidTargetInstancesException
 from rollwright.minimum_healthy_hosts import plan_health
 from rollwright.rollout_counters import initial_counters, start_outcome
 from rollwright.target_selection import DeploymentTarget, Ec2Instance, TargetKind, select_targets
+from rollwright.traffic_control import TrafficTargets
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class BlueGreenDeployment:
     # copy is up); a rollback: the copy it deletes once traffic is back on blue.
     copy_source: str | None = None
     delete_copy: str | None = None
+    # The load balancers it reroutes (read back with the deployment, for ``loadBalancerInfo``).
+    load_balancers: TrafficTargets | None = None
 
 
 def blue_green_deployment(choices: BlueGreenChoices, *, wait_scale: float) -> BlueGreenDeployment:
@@ -139,8 +143,17 @@ def blue_green_plan(plan: DeploymentPlan, deployment: BlueGreenDeployment) -> De
     """``plan`` (made for the same targets) with each instance's label and whole lifecycle
     (``label_events``), green first. Its segments and counters are those of the first pass,
     which the workflow sets (``blue_green_rollout``); until then every instance is Pending. A
-    deployment whose green install could never succeed ends at once, as an in-place one does."""
+    deployment whose green install could never succeed ends at once, as an in-place one does.
+
+    The order puts the label of the first pass first (green; blue for a rollback): the sweep of a
+    pass restarts a Pending host whose position is below the pass's claims, so the instances
+    waiting for a later pass must hold positions above any the current pass claims."""
     labelled = deployment.fleets.instances()
+    if deployment.rollback:
+        labelled = (
+            *deployment.fleets.instances(InstanceLabel.BLUE),
+            *deployment.fleets.instances(InstanceLabel.GREEN),
+        )
     by_host = {t.host_id: t for t in plan.targets}
     targets = tuple(
         replace(

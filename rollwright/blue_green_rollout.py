@@ -23,7 +23,7 @@ into the deployment's overview.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
@@ -183,6 +183,10 @@ class BlueGreenStore(Protocol):
         """Step ``index`` (one without a rollout or a wait) is done."""
         ...
 
+    def provisioning_since(self, deployment_id: str, now: float) -> float:
+        """When the copy's provisioning began: ``now`` the first time this is asked."""
+        ...
+
     def add_green(self, deployment_id: str, index: int, instances: Sequence[str]) -> None:
         """The copy's instances are the green fleet (labelled targets, Pending); step
         ``index`` (provisioning) is done."""
@@ -208,8 +212,10 @@ class CopiedGroupAdoption(Protocol):
         ...
 
 
-# How often provisioning looks whether the copy's instances are in service.
+# How often provisioning looks whether the copy's instances are in service, and how long it
+# waits for them before the deployment fails (our choice: docs/decisions-blue-green-workflow.md).
 PROVISION_POLL_SECONDS = 2
+PROVISION_TIMEOUT_SECONDS = 30 * 60
 
 
 class BlueGreenRollout:
@@ -220,11 +226,14 @@ class BlueGreenRollout:
         *,
         copies: AutoScalingGroupCopies | None = None,
         adoption: CopiedGroupAdoption | None = None,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """``clock`` (epoch seconds) bounds a copy's provisioning; without one it is unbounded."""
         self._store = store
         self._blue = blue
         self._copies = copies
         self._adoption = adoption
+        self._clock = clock
 
     def next_step(self, deployment_id: str, error: Mapping[str, Any] | None) -> dict[str, Any]:
         """After the current step ended (a pass's rollout, a wait's answer or timeout): begin
@@ -270,7 +279,7 @@ class BlueGreenRollout:
         if step is BlueGreenStep.PROVISION_GREEN:
             green = self._provisioned(state)
             if green is None:
-                return {"next": "Poll", "waitSeconds": PROVISION_POLL_SECONDS}
+                return self._still_provisioning(state)
             self._store.add_green(deployment_id, index, green)
             fleets = BlueGreenFleets(blue=state.fleets.blue, green=tuple(sorted(green)))
             statuses = {**state.statuses, **dict.fromkeys(green, InstanceStatus.PENDING)}
@@ -309,6 +318,28 @@ class BlueGreenRollout:
         if self._copies is None:
             raise LookupError("this workflow has no Auto Scaling group copies to act on")
         return self._copies
+
+    def _still_provisioning(self, state: BlueGreenState) -> dict[str, Any]:
+        """Look again shortly, unless the copy has had its time: then it goes and the
+        deployment fails."""
+        if self._clock is not None:
+            now = self._clock()
+            since = self._store.provisioning_since(state.deployment_id, now)
+            if now - since > PROVISION_TIMEOUT_SECONDS:
+                assert state.copy is not None
+                self._copies_port().delete(state.copy)
+                minutes = PROVISION_TIMEOUT_SECONDS // 60
+                self._store.end(
+                    state.deployment_id,
+                    RolloutOutcome(
+                        DeploymentStatus.FAILED,
+                        RolloutErrorCode.TIMEOUT,
+                        f"The Auto Scaling group copy {state.copy} did not have its instances "
+                        f"in service within {minutes} minutes; it was deleted.",
+                    ),
+                )
+                return {"next": "Finish"}
+        return {"next": "Poll", "waitSeconds": PROVISION_POLL_SECONDS}
 
     def _provisioned(self, state: BlueGreenState) -> tuple[str, ...] | None:
         """Create the copy (again: a retried or repeated step finds it) and answer its

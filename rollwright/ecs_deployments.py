@@ -1,5 +1,5 @@
 """CodeDeploy deployments of ECS deployment groups: creating them, their target, hook verdicts,
-StopDeployment, alarm stops and ContinueDeployment(TERMINATION_WAIT).
+StopDeployment, alarm stops and ContinueDeployment (READY_WAIT, TERMINATION_WAIT).
 
 CreateDeployment (``Deployments.create`` delegates here for ECS groups) reads the AppSpec like
 Lambda's (``traffic_deployments``), checks it, resolves the group's service, target group pair and
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Unpack
 
 from rollwright.applications import ComputePlatform
+from rollwright.deployment_group_settings import BlueGreenConfiguration, DeploymentReadyAction
 from rollwright.deployment_groups import DeploymentGroup
 from rollwright.deployment_records import StoredDeployment
 from rollwright.deployment_requests import valid_deployment_id
@@ -55,6 +56,7 @@ from rollwright.traffic_deployments import (
 )
 from rollwright.traffic_records import TrafficDeploymentStore, TrafficOutcome
 
+READY_WAIT = "READY_WAIT"
 TERMINATION_WAIT = "TERMINATION_WAIT"
 
 EcsDeploymentStore = TrafficDeploymentStore[NewEcsDeployment, EcsDeploymentRecord]
@@ -124,12 +126,10 @@ class EcsDeployments(TrafficDeployments[EcsAppSpec, EcsHook, NewEcsTarget, EcsDe
         if problem is None:
             assert original is not None
             traffic, problem = resolve_traffic(original, pair, self._listeners)
-        termination = (
-            settings.blue_green_configuration.terminate_blue_instances
-            if settings.blue_green_configuration is not None
-            else None
-        )
+        blue_green = settings.blue_green_configuration
+        termination = blue_green.terminate_blue_instances if blue_green is not None else None
         wait_minutes = (termination.termination_wait_minutes if termination else None) or 0
+        ready_minutes = _ready_wait_minutes(blue_green)
         target = NewEcsTarget(
             cluster=ecs_service.cluster_name,
             service=ecs_service.service_name,
@@ -138,6 +138,14 @@ class EcsDeployments(TrafficDeployments[EcsAppSpec, EcsHook, NewEcsTarget, EcsDe
             termination_wait_seconds=scaled_seconds(
                 wait_minutes * SECONDS_PER_MINUTE, self._wait_scale
             ),
+            ready_wait_minutes=ready_minutes,
+            ready_wait_seconds=(
+                None
+                if ready_minutes is None
+                else scaled_seconds(ready_minutes * SECONDS_PER_MINUTE, self._wait_scale)
+            ),
+            blue_green_configuration=blue_green,
+            load_balancer_info=settings.load_balancer_info,
         )
         return target, problem
 
@@ -209,24 +217,35 @@ class EcsDeployments(TrafficDeployments[EcsAppSpec, EcsHook, NewEcsTarget, EcsDe
         )
 
     def continue_deployment(self, deployment_id: str, wait_type: str) -> None:
-        """ContinueDeployment: ECS deployments here wait only to terminate the original task set
-        (traffic is rerouted without a ready wait)."""
+        """ContinueDeployment: READY_WAIT reroutes production traffic now (a deployment in its
+        ready wait, status Ready); TERMINATION_WAIT deletes the original task set now (a
+        deployment in its termination wait). Any other time: DeploymentIsNotInReadyState."""
         record = self.record(deployment_id)
         if record.status.is_terminal:
             raise DeploymentAlreadyCompletedException(
                 f"The deployment {deployment_id} has already completed ({record.status.value})."
             )
-        if wait_type != TERMINATION_WAIT:
+        if wait_type == READY_WAIT:
+            self._rollout().continue_ready(deployment_id)
+        elif wait_type == TERMINATION_WAIT:
+            self._rollout().continue_termination(deployment_id)
+        else:
             raise DeploymentIsNotInReadyStateException(
-                f"The deployment {deployment_id} does not wait to reroute traffic ({wait_type}); "
-                f"it can only be continued with {TERMINATION_WAIT} while it waits to terminate "
-                "its original task set."
+                f"The deployment {deployment_id} does not wait for {wait_type}."
             )
-        self._rollout().continue_termination(deployment_id)
 
 
 def ecs_events(record: EcsDeploymentRecord) -> list[InstanceLifecycleEvent]:
     return lifecycle_events(record, ECS_EVENTS)
+
+
+def _ready_wait_minutes(blue_green: BlueGreenConfiguration | None) -> int | None:
+    """The ready wait's minutes under deploymentReadyOption STOP_DEPLOYMENT; None when
+    production traffic is rerouted at once (CONTINUE_DEPLOYMENT, the default)."""
+    ready = blue_green.deployment_ready if blue_green is not None else None
+    if ready is None or ready.action_on_timeout is not DeploymentReadyAction.STOP_DEPLOYMENT:
+        return None
+    return ready.wait_time_minutes or 0
 
 
 def _target_group_name(task_set: TaskSet) -> str | None:

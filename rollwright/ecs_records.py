@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
+from rollwright.deployment_group_settings import BlueGreenConfiguration, LoadBalancerInfo
 from rollwright.ecs_appspec import EcsAppSpec, EcsHook
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.traffic_records import NewTrafficDeployment, TrafficDeploymentRecord
@@ -59,6 +60,15 @@ class NewEcsTarget:
     original_task_set: str  # ARN ("" when the service has none)
     traffic: EcsTraffic | None
     termination_wait_seconds: int
+    # deploymentReadyOption STOP_DEPLOYMENT: how long the deployment waits (status Ready) for
+    # ContinueDeployment(READY_WAIT) before it reroutes production traffic; None: it reroutes at
+    # once (CONTINUE_DEPLOYMENT, the default). The minutes as the group says, the seconds scaled.
+    ready_wait_minutes: int | None = None
+    ready_wait_seconds: int | None = None
+    # The group's blue/green configuration and load balancer info as they were at creation
+    # (GetDeployment answers them).
+    blue_green_configuration: BlueGreenConfiguration | None = None
+    load_balancer_info: LoadBalancerInfo | None = None
 
 
 NewEcsDeployment = NewTrafficDeployment[EcsAppSpec, EcsHook, NewEcsTarget]
@@ -77,6 +87,11 @@ class EcsDeploymentRecord(TrafficDeploymentRecord):
     termination_wait_seconds: int
     promoted: bool = False  # the replacement is the service's PRIMARY task set
     waiting_token: str | None = None  # the termination wait's task token, while it waits
+    ready_wait_minutes: int | None = None  # None: production traffic is rerouted at once
+    ready_wait_seconds: int | None = None  # the same wait, scaled (WAIT_SCALE)
+    ready_token: str | None = None  # the ready wait's task token, while it waits (status Ready)
+    blue_green_configuration: BlueGreenConfiguration | None = None  # the group's, at creation
+    load_balancer_info: LoadBalancerInfo | None = None  # the group's, at creation
 
     @property
     def target_id(self) -> str:
@@ -96,9 +111,18 @@ class TaskSet:
     task_definition: str
     target_groups: tuple[str, ...] = ()
     scale_percent: float = 100.0
-    desired_count: int = 0
+    desired_count: int = 0  # computedDesiredCount
     pending_count: int = 0
     running_count: int = 0
+    stability_status: str | None = None  # STEADY_STATE | STABILIZING
+
+    @property
+    def steady(self) -> bool:
+        """ECS's own verdict when it gives one (STEADY_STATE: the running count has reached the
+        computed desired count and the tasks are healthy); else the counts."""
+        if self.stability_status is not None:
+            return self.stability_status == "STEADY_STATE"
+        return self.running_count >= self.desired_count
 
 
 @dataclass(frozen=True)

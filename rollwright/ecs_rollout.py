@@ -3,7 +3,8 @@ termination wait and the end, each retry-safe.
 
 The state machine (``stacks/ecs_workflow.py``) calls them in CodeDeploy's order (reference §5):
 ``plan`` → ``hook`` BeforeInstall → ``install`` (the replacement task set on the target group the
-original does not use, scaled like the original) → ``hook`` AfterInstall → ``allow_test_traffic``
+original does not use, scaled like the original) and ``check_replacement`` until it is steady →
+``hook`` AfterInstall → ``allow_test_traffic``
 (the test listener to the replacement) → ``hook`` AfterAllowTestTraffic and BeforeAllowTraffic →
 ``shift`` per traffic step (the production listener's weights) with Wait states between them →
 ``hook`` AfterAllowTraffic → ``wait_for_termination`` (the replacement becomes PRIMARY; the
@@ -22,7 +23,15 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Protocol, Unpack
 
-from rollwright.ecs_records import EcsDeploymentRecord, EcsServices, EcsTraffic, ListenerWeights
+from rollwright.blue_green_waits import ready_wait_expired
+from rollwright.deployment_status import DeploymentStatus
+from rollwright.ecs_records import (
+    EcsDeploymentRecord,
+    EcsServices,
+    EcsTraffic,
+    ListenerWeights,
+    TaskSet,
+)
 from rollwright.errors import DeploymentIsNotInReadyStateException
 from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
 from rollwright.traffic_records import TrafficOutcome
@@ -34,6 +43,8 @@ from rollwright.traffic_rollout import (
 )
 
 PERCENT = 100
+INSTALL_ERROR = "ECS_UPDATE_ERROR"
+STEADY_POLLS_PER_TIMEOUT = 240  # every 15 s of an hour's hook timeout
 
 
 class EcsRolloutStore(HookEventStore[EcsDeploymentRecord], Protocol):
@@ -50,6 +61,14 @@ class EcsRolloutStore(HookEventStore[EcsDeploymentRecord], Protocol):
 
     def take_waiting_token(self, deployment_id: str) -> str | None:
         """Remove and answer the termination wait's token; None when it is not waiting."""
+
+    def start_ready_wait(self, deployment_id: str, token: str, *, now: float) -> bool:
+        """The deployment Ready, the ready wait's token stored; False unless it is InProgress
+        with no outcome."""
+
+    def take_ready_token(self, deployment_id: str, *, now: float) -> str | None:
+        """The deployment InProgress again and the ready wait's token removed and answered;
+        None when it is not in its ready wait."""
 
 
 def production_weights(traffic: EcsTraffic, weight: Decimal) -> dict[str, int]:
@@ -81,7 +100,13 @@ class EcsRollout(TrafficRollout[EcsDeploymentRecord]):
             "deploymentId": record.deployment_id,
             "hookTimeoutSeconds": record.hook_timeout_seconds,
             "terminationWaitSeconds": record.termination_wait_seconds,
+            # The ready wait's timeout (a task timeout of at least 1 s); 0: no ready wait.
+            "readyWaitSeconds": (
+                0 if record.ready_wait_seconds is None else max(1, record.ready_wait_seconds)
+            ),
             "step": step,
+            # How often Install asks whether the replacement task set is steady.
+            "steadyPollSeconds": max(1, record.hook_timeout_seconds // STEADY_POLLS_PER_TIMEOUT),
         }
 
     def _traffic(self, record: EcsDeploymentRecord) -> EcsTraffic:
@@ -125,14 +150,60 @@ class EcsRollout(TrafficRollout[EcsDeploymentRecord]):
         if not self._ecs_store.record_replacement(deployment_id, task_set, now=self._clock()):
             self._services.delete_task_set(record.cluster, record.service, task_set)
             raise self._ended(deployment_id, " during Install")
+        return {"installed": task_set}
+
+    def check_replacement(self, deployment_id: str) -> dict[str, Any]:
+        """Install ends when the replacement task set is steady (``TaskSet.steady``); the
+        workflow asks again every ``steadyPollSeconds``. A replacement that is not steady within
+        the hook timeout (an hour, scaled), or is gone, fails the deployment (ECS_UPDATE_ERROR)."""
+        record = self._record(deployment_id)
+        if record.outcome is not None:
+            raise self._ended(deployment_id, " during Install")
+        service = self._services.service(record.cluster, record.service)
+        replacement = next(
+            (
+                t
+                for t in (service.task_sets if service is not None else ())
+                if t.arn == record.replacement_task_set
+            ),
+            None,
+        )
+        if replacement is not None and replacement.steady:
+            self._store.answer_event(
+                deployment_id,
+                LifecycleEvent.INSTALL,
+                LifecycleEventStatus.SUCCEEDED,
+                message="",
+                now=self._clock(),
+            )
+            return {"steady": True}
+        started = record.events[LifecycleEvent.INSTALL].start_time
+        waited = self._clock() - started.timestamp() if started is not None else 0.0
+        if replacement is None or waited >= record.hook_timeout_seconds:
+            self._fail_install(record, replacement)
+            raise self._ended(deployment_id, " during Install")
+        return {"steady": False}
+
+    def _fail_install(self, record: EcsDeploymentRecord, replacement: TaskSet | None) -> None:
+        if replacement is None:
+            why = f"The replacement task set {record.replacement_task_set} is gone"
+        else:
+            why = (
+                f"The replacement task set {replacement.task_set_id} did not reach a steady "
+                f"state ({replacement.running_count} of {replacement.desired_count} tasks "
+                f"running, {replacement.stability_status or 'no stability status'}) within "
+                f"{record.hook_timeout_seconds} s"
+            )
         self._store.answer_event(
-            deployment_id,
+            record.deployment_id,
             LifecycleEvent.INSTALL,
-            LifecycleEventStatus.SUCCEEDED,
-            message="",
+            LifecycleEventStatus.FAILED,
+            message=why,
             now=self._clock(),
         )
-        return {"installed": task_set}
+        outcome = TrafficOutcome(DeploymentStatus.FAILED, INSTALL_ERROR, why)
+        self._store.decide(record.deployment_id, outcome, now=self._clock())
+        self.carry_out(record.deployment_id)
 
     def allow_test_traffic(self, deployment_id: str) -> dict[str, Any]:
         """AllowTestTraffic: the test listener (if the group has one) to the replacement."""
@@ -175,6 +246,35 @@ class EcsRollout(TrafficRollout[EcsDeploymentRecord]):
             self._restore(after)
             raise self._ended(deployment_id, " during the step")
         return {**self._state(record, step + 1), "waitSeconds": current.wait_seconds, "done": last}
+
+    def wait_until_ready(self, deployment_id: str, token: str) -> dict[str, Any]:
+        """The ready wait (deploymentReadyOption STOP_DEPLOYMENT): the replacement serves test
+        traffic; the deployment is Ready until ContinueDeployment(READY_WAIT) answers ``token``
+        or the wait's timeout (``ready_wait_expired``) stops it."""
+        record = self._record(deployment_id)
+        self._poll_alarms(record)
+        if not self._ecs_store.start_ready_wait(deployment_id, token, now=self._clock()):
+            raise self._ended(deployment_id)
+        return {"ready": record.ready_wait_seconds}
+
+    def continue_ready(self, deployment_id: str) -> None:
+        """ContinueDeployment(READY_WAIT): reroute production traffic now."""
+        token = self._ecs_store.take_ready_token(deployment_id, now=self._clock())
+        if token is None:
+            raise DeploymentIsNotInReadyStateException(
+                f"The deployment {deployment_id} is not waiting to reroute production traffic "
+                "(it is not in the Ready state)."
+            )
+        self._tasks.succeed(token, {"continued": "READY_WAIT"})
+
+    def ready_wait_expired(self, deployment_id: str) -> dict[str, Any]:
+        """Nobody continued the deployment within its ready wait: it ends Stopped and traffic
+        and task sets go back as a stop leaves them."""
+        record = self._record(deployment_id)
+        ending = ready_wait_expired(record.ready_wait_minutes or 0)
+        outcome = TrafficOutcome(ending.status, ending.error_code, ending.message)
+        self._store.decide(deployment_id, outcome, now=self._clock())
+        return self.carry_out(deployment_id)
 
     def wait_for_termination(self, deployment_id: str, token: str) -> dict[str, Any]:
         """The replacement becomes PRIMARY; the original waits for the termination wait (the

@@ -1,8 +1,9 @@
 """The ECS deployment workflow's phases (reference §5, ECS): built from the traffic deployments'
 fragments (``HookWait``, ``TrafficShiftPhase``) with the ECS steps between them.
 
-Plan → BeforeInstall → Install (the replacement task set) → AfterInstall → AllowTestTraffic →
-AfterAllowTestTraffic → BeforeAllowTraffic → AllowTraffic (steps and waits) → AfterAllowTraffic →
+Plan → BeforeInstall → Install (the replacement task set, until it is steady) → AfterInstall →
+AllowTestTraffic → AfterAllowTestTraffic → the ready wait (deploymentReadyOption STOP_DEPLOYMENT
+only) → BeforeAllowTraffic → AllowTraffic (steps and waits) → AfterAllowTraffic →
 the termination wait → finish. The termination wait is a task-token wait whose timeout is the
 group's termination wait (scaled): ContinueDeployment(TERMINATION_WAIT) answers the token early,
 the timeout ends it on time; both go on to finish, which deletes the original task set. Every
@@ -103,12 +104,90 @@ def ecs_traffic_phases(
         on_error=finish,
         action="ecsShift",
     )
+    before_allow = hook("BeforeAllowTraffic")
+    before_allow.next(shifted)
+    after_install = hook("AfterInstall")
+    plan.next(hook("BeforeInstall")).next(
+        _step(scope, "Install", "ecsInstall", workflow_function, finish)
+    ).next(
+        _until_steady(scope, workflow_function=workflow_function, then=after_install, finish=finish)
+    )
+    after_install.next(
+        _step(scope, "AllowTestTraffic", "ecsTestTraffic", workflow_function, finish)
+    ).next(hook("AfterAllowTestTraffic")).next(
+        _ready_wait(scope, workflow_function=workflow_function, then=before_allow, finish=finish)
+    )
+    return plan
+
+
+def _until_steady(
+    scope: Construct,
+    *,
+    workflow_function: lambda_.IFunction,
+    then: sfn.IChainable,
+    finish: sfn.IChainable,
+) -> tasks.LambdaInvoke:
+    """Install ends when the replacement task set is steady: asked now, then every
+    ``steadyPollSeconds`` (Wait states: nothing runs meanwhile); the step itself fails the
+    deployment when the replacement is not steady in time."""
+    check = tasks.LambdaInvoke(
+        scope,
+        "CheckReplacementTaskSet",
+        lambda_function=workflow_function,
+        payload=sfn.TaskInput.from_object(
+            {"action": "ecsCheckReplacement", "deploymentId": sfn.JsonPath.string_at(DEPLOYMENT_ID)}
+        ),
+        result_selector={"steady.$": "$.Payload.steady"},
+        result_path="$.replacement",
+        retry_on_service_exceptions=True,
+    )
+    check.add_catch(finish, errors=["States.ALL"], result_path="$.error")
+    poll = sfn.Wait(
+        scope, "ReplacementNotSteady", time=sfn.WaitTime.seconds_path("$.steadyPollSeconds")
+    )
+    poll.next(check)
+    check.next(
+        sfn.Choice(scope, "ReplacementSteady")
+        .when(sfn.Condition.boolean_equals("$.replacement.steady", True), then)
+        .otherwise(poll)
+    )
+    return check
+
+
+def _ready_wait(
+    scope: Construct,
+    *,
+    workflow_function: lambda_.IFunction,
+    then: sfn.IChainable,
+    finish: sfn.IChainable,
+) -> sfn.Choice:
+    """deploymentReadyOption STOP_DEPLOYMENT: a task-token wait (the deployment Ready) whose
+    timeout is the group's ``waitTimeInMinutes`` (scaled); ContinueDeployment(READY_WAIT)
+    answers the token and the deployment goes on to BeforeAllowTraffic; the timeout stops it
+    (``ecsReadyWaitExpired``). Without the option (``readyWaitSeconds`` 0) it goes on at once."""
+    ready_wait = tasks.LambdaInvoke(
+        scope,
+        "ReadyWait",
+        lambda_function=workflow_function,
+        integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload=sfn.TaskInput.from_object(
+            {
+                "action": "ecsReadyWait",
+                "deploymentId": sfn.JsonPath.string_at(DEPLOYMENT_ID),
+                "taskToken": sfn.JsonPath.task_token,
+            }
+        ),
+        task_timeout=sfn.Timeout.at("$.readyWaitSeconds"),
+        result_path=sfn.JsonPath.DISCARD,
+        retry_on_service_exceptions=True,
+    )
+    expired = _step(scope, "ReadyWaitExpired", "ecsReadyWaitExpired", workflow_function, finish)
+    expired.next(finish)
+    ready_wait.add_catch(expired, errors=["States.Timeout"], result_path="$.error")
+    ready_wait.add_catch(finish, errors=["States.ALL"], result_path="$.error")
+    ready_wait.next(then)
     return (
-        plan.next(hook("BeforeInstall"))
-        .next(_step(scope, "Install", "ecsInstall", workflow_function, finish))
-        .next(hook("AfterInstall"))
-        .next(_step(scope, "AllowTestTraffic", "ecsTestTraffic", workflow_function, finish))
-        .next(hook("AfterAllowTestTraffic"))
-        .next(hook("BeforeAllowTraffic"))
-        .next(shifted)
+        sfn.Choice(scope, "WaitUntilReady")
+        .when(sfn.Condition.number_greater_than("$.readyWaitSeconds", 0), ready_wait)
+        .otherwise(then)
     )

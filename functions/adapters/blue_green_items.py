@@ -16,6 +16,7 @@ from rollwright.deployment_group_settings import (
     TagFilter,
     TagFilterType,
 )
+from rollwright.traffic_control import TrafficTargets
 
 
 def blue_green_attribute(deployment: BlueGreenDeployment) -> dict[str, Any]:
@@ -48,7 +49,10 @@ def blue_green_attribute(deployment: BlueGreenDeployment) -> dict[str, Any]:
     return attribute
 
 
-def read_blue_green(document: dict[str, Any] | None) -> BlueGreenDeployment | None:
+def read_blue_green(
+    document: dict[str, Any] | None, load_balancers: dict[str, Any] | None = None
+) -> BlueGreenDeployment | None:
+    """The deployment's blue/green choices; ``load_balancers``: the item's (``rollout_items``)."""
     if not document:
         return None
     configuration = document["configuration"]
@@ -70,6 +74,14 @@ def read_blue_green(document: dict[str, Any] | None) -> BlueGreenDeployment | No
         copy_source=document.get("copy_source"),
         delete_copy=document.get("delete_copy"),
         target_instances=_read_target_instances(document.get("target_instances")),
+        load_balancers=(
+            None
+            if load_balancers is None
+            else TrafficTargets(
+                tuple(load_balancers.get("elb_names", ())),
+                tuple(load_balancers.get("target_group_names", ())),
+            )
+        ),
     )
 
 

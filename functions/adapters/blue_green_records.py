@@ -115,8 +115,8 @@ class BlueGreenRecords:
             self._update(
                 target_key(deployment_id, host_id),
                 "SET #s = :pending, #segments = :segments, segment_index = :zero, "
-                "command_id = :none, segment_started = :false, pass_index = :index "
-                "REMOVE #traffic",
+                "command_id = :none, segment_started = :false, pass_index = :index, "
+                "#position = :position REMOVE #traffic",
                 "attribute_not_exists(pass_index) OR pass_index < :index",
                 {
                     ":pending": InstanceStatus.PENDING.value,
@@ -125,8 +125,9 @@ class BlueGreenRecords:
                     ":none": "",
                     ":false": False,
                     ":index": index,
+                    ":position": position,
                 },
-                names={"#segments": "segments", "#traffic": "traffic"},
+                names={"#segments": "segments", "#traffic": "traffic", "#position": "position"},
             )
         counters = rollout.counters
         self._update(
@@ -146,6 +147,16 @@ class BlueGreenRecords:
             },
             names={"#pass": "pass", "#wait": "wait", **_COUNTER_NAMES},
         )
+
+    def provisioning_since(self, deployment_id: str, now: float) -> float:
+        answer = self._table.update_item(
+            Key=deployment_key(deployment_id),
+            UpdateExpression="SET blue_green.provisioning_since_ms = "
+            "if_not_exists(blue_green.provisioning_since_ms, :now)",
+            ExpressionAttributeValues={":now": round(now * 1000)},
+            ReturnValues="ALL_NEW",
+        )
+        return int(answer["Attributes"]["blue_green"]["provisioning_since_ms"]) / 1000
 
     def add_green(self, deployment_id: str, index: int, instances: Sequence[str]) -> None:
         for position, instance_id in enumerate(sorted(instances)):

@@ -153,7 +153,7 @@ def read_stored_deployment(item: dict[str, Any]) -> StoredDeployment:
             alarm_configuration=read_alarm_configuration(item.get("alarm_configuration")),
             previous_revision=None if previous is None else _location(previous),
             rollback_triggering_deployment_id=rollback_info.get("triggering_deployment_id"),
-            blue_green=read_blue_green(item.get("blue_green")),
+            blue_green=read_blue_green(item.get("blue_green"), item.get("load_balancers")),
         ),
         create_time=created,
         overview=_overview(item),

@@ -9,18 +9,24 @@ and:
   {task_definition, container_name, container_port, platform_version?, network?: {subnets,
   security_groups, assign_public_ip?}, capacity_providers: [{capacity_provider, base, weight}]},
   target_weight, target_status, last_updated_ms, steps: [{weight, wait_seconds}],
-  hook_timeout_seconds, termination_wait_seconds, wait_scale, promoted, waiting_token?}``;
+  hook_timeout_seconds, termination_wait_seconds, ready_wait_minutes?, ready_wait_seconds?,
+  wait_scale, promoted, waiting_token?, ready_token?, group?}`` (``group``: the group's
+  ``{blueGreenDeploymentConfiguration?, loadBalancerInfo?}`` when the deployment was created, a
+  JSON string as the group item stores its settings); the deployment's ``status`` is Ready while
+  ``ready_token`` is there, ``termination_wait_started`` is set when the termination wait begins;
 - ``ecs_events``: the eight ECS lifecycle events, BeforeInstall to AfterAllowTraffic.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from functions.adapters.rollout_items import milliseconds
 from functions.adapters.traffic_deployment_items import TrafficDeploymentItems
 from functions.adapters.traffic_event_items import NOT_ENDED
 from rollwright.applications import ComputePlatform
+from rollwright.deployment_status import DeploymentStatus
 from rollwright.ecs_appspec import (
     AssignPublicIp,
     AwsvpcConfiguration,
@@ -28,6 +34,8 @@ from rollwright.ecs_appspec import (
     EcsAppSpec,
 )
 from rollwright.ecs_records import ECS_EVENTS, EcsDeploymentRecord, EcsTraffic, NewEcsDeployment
+from rollwright.operations.deployment_group_members import read_changes
+from rollwright.operations.ecs_deployment_shapes import group_members
 
 
 class DynamoEcsDeployments(TrafficDeploymentItems[EcsDeploymentRecord]):
@@ -46,6 +54,12 @@ class DynamoEcsDeployments(TrafficDeploymentItems[EcsDeploymentRecord]):
             "termination_wait_seconds": planned.termination_wait_seconds,
             "promoted": False,
         }
+        group = group_members(planned.blue_green_configuration, planned.load_balancer_info)
+        if group:
+            attributes["group"] = json.dumps(group)
+        if planned.ready_wait_minutes is not None and planned.ready_wait_seconds is not None:
+            attributes["ready_wait_minutes"] = planned.ready_wait_minutes
+            attributes["ready_wait_seconds"] = planned.ready_wait_seconds
         if planned.traffic is not None:
             traffic = planned.traffic
             attributes["traffic"] = {
@@ -61,6 +75,7 @@ class DynamoEcsDeployments(TrafficDeploymentItems[EcsDeploymentRecord]):
 
     def _record(self, target: dict[str, Any], fields: dict[str, Any]) -> EcsDeploymentRecord:
         stored_traffic = target.get("traffic")
+        group = read_changes(json.loads(target.get("group") or "{}"))
         return EcsDeploymentRecord(
             **fields,
             appspec=_read_appspec(target["appspec"]),
@@ -81,6 +96,11 @@ class DynamoEcsDeployments(TrafficDeploymentItems[EcsDeploymentRecord]):
             termination_wait_seconds=int(target["termination_wait_seconds"]),
             promoted=bool(target.get("promoted", False)),
             waiting_token=target.get("waiting_token"),
+            ready_wait_minutes=_optional_int(target.get("ready_wait_minutes")),
+            ready_wait_seconds=_optional_int(target.get("ready_wait_seconds")),
+            ready_token=target.get("ready_token"),
+            blue_green_configuration=group.blue_green_configuration,
+            load_balancer_info=group.load_balancer_info,
         )
 
     # --- the rollout ---------------------------------------------------------------------------
@@ -98,7 +118,8 @@ class DynamoEcsDeployments(TrafficDeploymentItems[EcsDeploymentRecord]):
         return self._update(
             deployment_id,
             UpdateExpression=(
-                "SET #t.promoted = :yes, #t.waiting_token = :token, #t.last_updated_ms = :now"
+                "SET #t.promoted = :yes, #t.waiting_token = :token, #t.last_updated_ms = :now, "
+                "termination_wait_started = :yes"
             ),
             ConditionExpression=NOT_ENDED,
             ExpressionAttributeNames={"#t": self.TARGET},
@@ -118,6 +139,45 @@ class DynamoEcsDeployments(TrafficDeploymentItems[EcsDeploymentRecord]):
             ExpressionAttributeValues={":token": token},
         )
         return str(token) if taken else None
+
+    def start_ready_wait(self, deployment_id: str, token: str, *, now: float) -> bool:
+        return self._update(
+            deployment_id,
+            UpdateExpression=(
+                "SET #s = :ready, #t.ready_token = :token, #t.last_updated_ms = :now"
+            ),
+            ConditionExpression=f"#s = :running AND {NOT_ENDED}",
+            ExpressionAttributeNames={"#t": self.TARGET, "#s": "status"},
+            ExpressionAttributeValues={
+                ":ready": DeploymentStatus.READY.value,
+                ":running": DeploymentStatus.IN_PROGRESS.value,
+                ":token": token,
+                ":now": milliseconds(now),
+            },
+        )
+
+    def take_ready_token(self, deployment_id: str, *, now: float) -> str | None:
+        item = self._get(deployment_id)
+        token = None if item is None else item.get(self.TARGET, {}).get("ready_token")
+        if token is None or item is None or item.get("outcome"):
+            return None
+        taken = self._update(
+            deployment_id,
+            UpdateExpression=("SET #s = :running, #t.last_updated_ms = :now REMOVE #t.ready_token"),
+            ConditionExpression=f"#t.ready_token = :token AND #s = :ready AND {NOT_ENDED}",
+            ExpressionAttributeNames={"#t": self.TARGET, "#s": "status"},
+            ExpressionAttributeValues={
+                ":token": token,
+                ":ready": DeploymentStatus.READY.value,
+                ":running": DeploymentStatus.IN_PROGRESS.value,
+                ":now": milliseconds(now),
+            },
+        )
+        return str(token) if taken else None
+
+
+def _optional_int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def _appspec_document(spec: EcsAppSpec) -> dict[str, Any]:

@@ -35,6 +35,7 @@ def _task_set(found: dict[str, Any]) -> TaskSet:
         desired_count=int(found.get("computedDesiredCount", 0)),
         pending_count=int(found.get("pendingCount", 0)),
         running_count=int(found.get("runningCount", 0)),
+        stability_status=found.get("stabilityStatus"),
     )
 
 

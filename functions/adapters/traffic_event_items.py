@@ -26,7 +26,13 @@ from rollwright.deployment_status import DeploymentStatus
 from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
 from rollwright.traffic_records import HookEventRecord, TrafficOutcome
 
-_ACTIVE = {":created": "Created", ":queued": "Queued", ":running": "InProgress"}
+# Ready: an ECS deployment in its ready wait (deploymentReadyOption STOP_DEPLOYMENT).
+_ACTIVE = {
+    ":created": "Created",
+    ":queued": "Queued",
+    ":running": "InProgress",
+    ":ready": "Ready",
+}
 NOT_ENDED = "attribute_not_exists(outcome)"
 
 

@@ -16,7 +16,12 @@ ECS_STEPS: dict[str, EcsStep] = {
         event["deploymentId"], LifecycleEvent(event["event"]), event["taskToken"]
     ),
     "ecsInstall": lambda rollout, event: rollout.install(event["deploymentId"]),
+    "ecsCheckReplacement": lambda rollout, event: rollout.check_replacement(event["deploymentId"]),
     "ecsTestTraffic": lambda rollout, event: rollout.allow_test_traffic(event["deploymentId"]),
+    "ecsReadyWait": lambda rollout, event: rollout.wait_until_ready(
+        event["deploymentId"], event["taskToken"]
+    ),
+    "ecsReadyWaitExpired": lambda rollout, event: rollout.ready_wait_expired(event["deploymentId"]),
     "ecsShift": lambda rollout, event: rollout.shift(event["deploymentId"], int(event["step"])),
     "ecsTerminationWait": lambda rollout, event: rollout.wait_for_termination(
         event["deploymentId"], event["taskToken"]

@@ -77,6 +77,7 @@ def _blue_green_rollout(function_arn: str) -> BlueGreenRollout:
         copies=AutoScalingCopies(boto3.client("autoscaling")),
         # The Server machine is not needed: adopting a copy starts no deployment.
         adoption=DeploymentGroupCopyAdoption(_services(function_arn, "").deployment_groups),
+        clock=time.time,
     )
 
 

@@ -9,7 +9,8 @@ from rollwright.operations.shapes import Result
 
 def blue_green_members(deployment: BlueGreenDeployment) -> Result:
     """``blueGreenDeploymentConfiguration`` (the options the deployment runs with, defaults
-    filled in) and ``targetInstances`` (DISCOVER_EXISTING's green instances, as asked for)."""
+    filled in), ``targetInstances`` (DISCOVER_EXISTING's green instances, as asked for) and
+    ``loadBalancerInfo`` (the load balancers it reroutes)."""
     options = deployment.options
     members: Result = {
         "blueGreenDeploymentConfiguration": {
@@ -24,6 +25,13 @@ def blue_green_members(deployment: BlueGreenDeployment) -> Result:
             "greenFleetProvisioningOption": {"action": options.provisioning.value},
         }
     }
+    if deployment.load_balancers is not None:
+        members["loadBalancerInfo"] = {
+            "elbInfoList": [{"name": name} for name in deployment.load_balancers.elb_names],
+            "targetGroupInfoList": [
+                {"name": name} for name in deployment.load_balancers.target_group_names
+            ],
+        }
     target = deployment.target_instances
     if target is not None:
         members["targetInstances"] = {

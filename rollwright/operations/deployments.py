@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from rollwright.agent_protocol import FileExistsBehavior
-from rollwright.applications import valid_application_name
+from rollwright.applications import ComputePlatform, valid_application_name
 from rollwright.blue_green_targets import TargetInstances
 from rollwright.deployment_configs import valid_deployment_config_name
 from rollwright.deployment_group_settings import (
@@ -44,6 +44,7 @@ from rollwright.errors import (
 from rollwright.model_constraints import check_length, check_required, enum_value, optional_enum
 from rollwright.operations.blue_green_shapes import blue_green_members
 from rollwright.operations.deployment_group_members import tag_filters_member, tag_set_member
+from rollwright.operations.ecs_deployment_shapes import ecs_deployment_members
 from rollwright.operations.revisions import revision_location, revision_request
 from rollwright.operations.shapes import CodeDeployServices, Operation, Params, Result
 from rollwright.request_members import (
@@ -277,14 +278,24 @@ def _deployment_id(params: Params) -> str:
 
 def get_deployment(services: CodeDeployServices, params: Params) -> Result:
     deployment = services.deployments.get(_deployment_id(params))
-    return {"deploymentInfo": deployment_info(deployment)}
+    return {"deploymentInfo": _platform_info(services, deployment)}
+
+
+def _platform_info(services: CodeDeployServices, deployment: StoredDeployment) -> Result:
+    """``deployment_info`` and what only the deployment's platform knows (ECS: the group's
+    blue/green configuration and load balancer info, kept on the ECS deployment item)."""
+    info = deployment_info(deployment)
+    ecs = services.deployments.ecs_deployments
+    if deployment.choices.compute_platform is ComputePlatform.ECS and ecs is not None:
+        info.update(ecs_deployment_members(ecs.record(deployment.deployment_id)))
+    return info
 
 
 def batch_get_deployments(services: CodeDeployServices, params: Params) -> Result:
     check_required(params, {"deploymentIds": DeploymentIdRequiredException})
     ids = optional_string_list(params, "deploymentIds") or []
     found = services.deployments.batch_get(ids)
-    return {"deploymentsInfo": [deployment_info(deployment) for deployment in found]}
+    return {"deploymentsInfo": [_platform_info(services, deployment) for deployment in found]}
 
 
 def list_deployments(services: CodeDeployServices, params: Params) -> Result:

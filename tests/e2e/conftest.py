@@ -15,6 +15,9 @@ from devstack.state import DevstackState
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CDK_OUT = REPOSITORY_ROOT / "cdk.out"
+# A free port can be taken by another process (another xdist worker's gateway, another test
+# run) while the gateway imports moto: the devstack then starts on the spare gateway's port.
+START_ATTEMPTS = 3
 
 
 def _free_port() -> int:
@@ -70,7 +73,13 @@ def devstack(_gateways: _Gateways) -> Iterator[DevstackState]:
     without waiting, so a module pays for deploying the stack (a few seconds) and little else."""
     if not (CDK_OUT / "manifest.json").exists():
         subprocess.run([sys.executable, "app.py"], cwd=REPOSITORY_ROOT, check=True, timeout=600)
-    gateway = _gateways.take()
-    state = launcher.start(gateway.state_dir, template_dir=CDK_OUT, spawned=gateway)
+    for attempt in range(1, START_ATTEMPTS + 1):
+        gateway = _gateways.take()
+        try:
+            state = launcher.start(gateway.state_dir, template_dir=CDK_OUT, spawned=gateway)
+            break
+        except launcher.PortTakenError:
+            if attempt == START_ATTEMPTS:
+                raise
     yield state
     _gateways.release(gateway.state_dir)

@@ -1,8 +1,13 @@
 """The stock CodeDeploy client on the devstack: API Gateway emulation, api function, DynamoDB."""
 
+import uuid
+from datetime import UTC, datetime
+
 import pytest
 import requests
 
+from functions.adapters.application_records import DynamoApplicationStore
+from rollwright.applications import Application, ComputePlatform
 from rollwright.client import codedeploy_client
 from rollwright.protocols import WireProtocol
 
@@ -36,11 +41,15 @@ def test_a_duplicate_application_is_refused_with_codedeploys_exception(codedeplo
         codedeploy.delete_application(applicationName=name)
 
 
-def test_list_applications_pages_through_every_application(codedeploy, request):
-    # Given more applications than one page holds
+def test_list_applications_pages_through_every_application(codedeploy, devstack, request):
+    # Given more applications than one page holds, stored as CreateApplication stores them
+    # (written by its store directly: 105 API calls would only repeat the create test's)
+    store = DynamoApplicationStore(
+        devstack.aws_client("dynamodb"), devstack.stack_outputs["TableName"]
+    )
     names = [f"e2e-page-{request.node.callspec.id}-{i:03d}" for i in range(105)]
     for name in names:
-        codedeploy.create_application(applicationName=name)
+        store.add(Application(str(uuid.uuid4()), name, ComputePlatform.SERVER, datetime.now(UTC)))
     try:
         # When the stock paginator lists them
         paginator = codedeploy.get_paginator("list_applications")
@@ -52,7 +61,7 @@ def test_list_applications_pages_through_every_application(codedeploy, request):
         assert len(listed) == len(set(listed))
     finally:
         for name in names:
-            codedeploy.delete_application(applicationName=name)
+            store.remove(name)
 
 
 def test_an_unsigned_request_is_refused_by_the_api(devstack):

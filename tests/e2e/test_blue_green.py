@@ -257,6 +257,10 @@ def test_discover_existing_moves_traffic_to_green_then_terminates_blue_when_cont
     # Then the deployment succeeded and blue is terminated
     assert info["status"] == "Succeeded", info
     assert info["deploymentStyle"]["deploymentType"] == "BLUE_GREEN"
+    assert info["loadBalancerInfo"]["targetGroupInfoList"] == [{"name": fleets.target_group_name}]
+    assert info["targetInstances"]["tagFilters"] == [
+        {"Key": "color", "Value": f"green-{fleets.suffix}", "Type": "KEY_AND_VALUE"}
+    ]
     assert info["deploymentOverview"]["Succeeded"] == 4
     _until(lambda: fleets.states(fleets.blue) <= {"shutting-down", "terminated"}, "blue to go")
     assert fleets.registered() == set(fleets.green)

@@ -11,6 +11,7 @@ group (the roles alternate, as in CodeDeploy), so every test reads which one is 
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -122,22 +123,42 @@ class EcsApp:
         self, deployment_id: str, *, until: Any = None
     ) -> tuple[dict[str, Any], list[Snapshot]]:
         """Poll until the deployment ends (or ``until(snapshot)``): its info and every distinct
-        snapshot seen."""
+        snapshot seen.
+
+        Snapshots (direct calls to the devstack's ECS and ELB) are taken back to back, while a
+        thread reads the deployment's status (a call through the API and its function, much
+        slower on a loaded machine), so that no traffic step goes unseen however slow that is."""
         seen: list[Snapshot] = []
+        ended: list[dict[str, Any]] = []
+        stop = threading.Event()
+
+        def read_status() -> None:
+            while not stop.is_set():
+                info = self.info(deployment_id)
+                if info["status"] in ("Succeeded", "Failed", "Stopped"):
+                    ended.append(info)
+                    return
+                stop.wait(0.2)
+
+        reader = threading.Thread(target=read_status, daemon=True)
+        reader.start()
         deadline = time.monotonic() + RUN_TIMEOUT
-        while time.monotonic() < deadline:
-            snapshot = self.snapshot()
-            if not seen or seen[-1] != snapshot:
-                seen.append(snapshot)
-            if until is not None and until(snapshot):
-                return self.info(deployment_id), seen
-            info = self.info(deployment_id)
-            if info["status"] in ("Succeeded", "Failed", "Stopped"):
-                final = self.snapshot()
-                if seen[-1] != final:
-                    seen.append(final)
-                return info, seen
-            time.sleep(0.2)
+        try:
+            while time.monotonic() < deadline:
+                snapshot = self.snapshot()
+                if not seen or seen[-1] != snapshot:
+                    seen.append(snapshot)
+                if until is not None and until(snapshot):
+                    return self.info(deployment_id), seen
+                if ended:
+                    final = self.snapshot()
+                    if seen[-1] != final:
+                        seen.append(final)
+                    return ended[0], seen
+                time.sleep(0.05)
+        finally:
+            stop.set()
+            reader.join(timeout=30)
         raise AssertionError(
             f"{deployment_id} did not end within {RUN_TIMEOUT} s: {self.info(deployment_id)}, "
             f"{seen[-1]}"
@@ -152,11 +173,11 @@ class EcsApp:
         assert target["deploymentTargetType"] == "ECSTarget"
         return dict(target["ecsTarget"])
 
-    def termination_wait(self, minutes: int) -> None:
+    def termination_wait(self, minutes: int, *, ready_wait: int | None = None) -> None:
         self.devstack.codedeploy_client().update_deployment_group(
             applicationName=self.application,
             currentDeploymentGroupName=self.group,
-            blueGreenDeploymentConfiguration=termination_wait(minutes),
+            blueGreenDeploymentConfiguration=termination_wait(minutes, ready_wait=ready_wait),
         )
 
 
@@ -203,6 +224,18 @@ def test_a_linear_deployment_shifts_the_production_listener_ten_percent_a_step(a
     assert seen[-1].task_sets == ((replacement, "PRIMARY"),)
     assert info["computePlatform"] == "ECS"
     assert info["deploymentOverview"]["Succeeded"] == 1
+    # and GetDeployment answers the group's style, blue/green configuration and load balancers
+    assert info["deploymentStyle"] == {
+        "deploymentType": "BLUE_GREEN",
+        "deploymentOption": "WITH_TRAFFIC_CONTROL",
+    }
+    group = app.devstack.codedeploy_client().get_deployment_group(
+        applicationName=app.application, deploymentGroupName=app.group
+    )["deploymentGroupInfo"]
+    assert info["blueGreenDeploymentConfiguration"] == group["blueGreenDeploymentConfiguration"]
+    assert info["loadBalancerInfo"] == group["loadBalancerInfo"]
+    (pair,) = info["loadBalancerInfo"]["targetGroupPairInfoList"]
+    assert pair["testTrafficRoute"] == {"listenerArns": [app.world.test_listener]}
 
 
 def test_all_at_once_sends_test_traffic_to_the_replacement_before_production(app: EcsApp):
@@ -315,6 +348,7 @@ def test_continue_deployment_ends_the_termination_wait_early(app: EcsApp):
             until=lambda s: s.task_sets == ((original, "ACTIVE"), (replacement, "PRIMARY")),
         )
         assert info["status"] == "InProgress"
+        assert info["instanceTerminationWaitTimeStarted"] is True
         # When the wait is continued
         app.devstack.codedeploy_client().continue_deployment(
             deploymentId=deployment_id, deploymentWaitType="TERMINATION_WAIT"
@@ -396,3 +430,54 @@ def test_continue_deployment_of_an_unknown_deployment_is_refused(app: EcsApp):
         codedeploy.continue_deployment(deploymentId="not-an-id")
     with pytest.raises(codedeploy.exceptions.DeploymentIdRequiredException):
         codedeploy.continue_deployment()
+
+
+def test_continue_ready_wait_reroutes_production_after_the_ready_wait(app: EcsApp):
+    # Given a group that waits (STOP_DEPLOYMENT, 60 minutes: 72 s scaled) before rerouting
+    app.termination_wait(0, ready_wait=60)
+    original, replacement = app.original()
+    codedeploy = app.devstack.codedeploy_client()
+    deployment_id = app.deploy("CodeDeployDefault.ECSAllAtOnce", {"AfterAllowTestTraffic": OK})
+    try:
+        app.watch(deployment_id, until=lambda s: app.info(deployment_id)["status"] == "Ready")
+        waiting, ready_info = app.snapshot(), app.info(deployment_id)
+        with pytest.raises(codedeploy.exceptions.DeploymentIsNotInReadyStateException):
+            codedeploy.continue_deployment(
+                deploymentId=deployment_id, deploymentWaitType="TERMINATION_WAIT"
+            )
+
+        # When rerouting is continued
+        codedeploy.continue_deployment(deploymentId=deployment_id, deploymentWaitType="READY_WAIT")
+        started = time.monotonic()
+        info, seen = app.watch(deployment_id)
+    finally:
+        app.termination_wait(0)
+
+    # Then it was Ready with test traffic on the replacement and production on the original,
+    # and then production went over and it succeeded well before the ready wait's end
+    assert waiting.prod == {original: 100}
+    assert waiting.test == {replacement: 100}
+    assert ready_info["instanceTerminationWaitTimeStarted"] is False
+    assert info["status"] == "Succeeded", info
+    assert time.monotonic() - started < 30
+    assert seen[-1].prod == {replacement: 100}
+    ready = info["blueGreenDeploymentConfiguration"]["deploymentReadyOption"]
+    assert ready == {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 60}
+
+
+def test_a_ready_wait_that_runs_out_stops_the_deployment(app: EcsApp):
+    # Given a group that waits 1 minute (2 s scaled) for ContinueDeployment(READY_WAIT)
+    app.termination_wait(0, ready_wait=1)
+    original, _replacement = app.original()
+    try:
+        # When nobody continues the deployment
+        deployment_id = app.deploy("CodeDeployDefault.ECSAllAtOnce", {})
+        info, seen = app.watch(deployment_id)
+    finally:
+        app.termination_wait(0)
+
+    # Then it is Stopped, production never moved, the test listener and task sets are back
+    assert info["status"] == "Stopped", info
+    assert info["errorInformation"]["code"] == "TIMEOUT"
+    assert all(s.prod == {original: 100} for s in seen)
+    assert seen[-1] == Snapshot({original: 100}, {original: 100}, ((original, "PRIMARY"),))

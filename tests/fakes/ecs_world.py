@@ -47,6 +47,8 @@ class FakeEcs:
         }
         self.created: list[dict[str, Any]] = []
         self.fail_create = False
+        # What a new task set reports: STEADY_STATE (its tasks running) or STABILIZING.
+        self.replacement_stability = "STEADY_STATE"
 
     def service(self, cluster: str, service: str) -> EcsServiceState | None:
         if (cluster, service) != (CLUSTER, SERVICE):
@@ -78,6 +80,9 @@ class FakeEcs:
             record.appspec.task_definition,
             (target_group,),
             scale_percent,
+            desired_count=2,
+            running_count=2 if self.replacement_stability == "STEADY_STATE" else 0,
+            stability_status=self.replacement_stability,
         )
         return arn
 
@@ -165,6 +170,10 @@ class InMemoryEcsDeployments:
             steps=deployment.steps,
             hook_timeout_seconds=deployment.hook_timeout_seconds,
             termination_wait_seconds=deployment.target.termination_wait_seconds,
+            ready_wait_minutes=deployment.target.ready_wait_minutes,
+            ready_wait_seconds=deployment.target.ready_wait_seconds,
+            blue_green_configuration=deployment.target.blue_green_configuration,
+            load_balancer_info=deployment.target.load_balancer_info,
             events=events,
             create_time=now,
             last_updated=now,
@@ -206,6 +215,7 @@ class InMemoryEcsDeployments:
                 event,
                 status=status,
                 task_token=token or record.events[event].task_token,
+                start_time=record.events[event].start_time or datetime.fromtimestamp(now, UTC),
             ),
             target_status=InstanceStatus.IN_PROGRESS,
         )
@@ -266,6 +276,21 @@ class InMemoryEcsDeployments:
 
     def start_waiting(self, deployment_id: str, token: str, *, now: float) -> bool:
         return self._change(deployment_id, promoted=True, waiting_token=token)
+
+    def start_ready_wait(self, deployment_id: str, token: str, *, now: float) -> bool:
+        if self.records[deployment_id].status is not DeploymentStatus.IN_PROGRESS:
+            return False
+        return self._change(deployment_id, status=DeploymentStatus.READY, ready_token=token)
+
+    def take_ready_token(self, deployment_id: str, *, now: float) -> str | None:
+        record = self.records[deployment_id]
+        token = record.ready_token
+        if token is None or record.outcome is not None:
+            return None
+        self.records[deployment_id] = dataclasses.replace(
+            record, ready_token=None, status=DeploymentStatus.IN_PROGRESS
+        )
+        return token
 
     def take_waiting_token(self, deployment_id: str) -> str | None:
         record = self.records[deployment_id]

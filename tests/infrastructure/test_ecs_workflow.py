@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from tests.infrastructure.conftest import SynthesizedStack
@@ -12,12 +13,16 @@ ORDER = [
     "PlanEcsDeployment",
     "BeforeInstall",
     "Install",
+    "CheckReplacementTaskSet",
     "AfterInstall",
     "AllowTestTraffic",
     "AfterAllowTestTraffic",
+    "WaitUntilReady",
     "BeforeAllowTraffic",
     "ShiftTraffic",
 ]
+# Between these, a Choice decides (the replacement steady; a ready wait or none).
+CHOICES = {"CheckReplacementTaskSet": "ReplacementSteady", "WaitUntilReady": None}
 
 
 def _states(synthesized: SynthesizedStack) -> dict[str, Any]:
@@ -28,7 +33,15 @@ def _states(synthesized: SynthesizedStack) -> dict[str, Any]:
 def test_the_phases_run_in_codedeploys_ecs_order(synthesized: SynthesizedStack) -> None:
     states = _states(synthesized)
 
-    assert [states[name]["Next"] for name in ORDER[:-1]] == ORDER[1:]
+    for name, following in pairwise(ORDER):
+        if name == "WaitUntilReady":
+            assert states[name]["Default"] == following
+        elif name in CHOICES:
+            choice = states[states[name]["Next"]]
+            assert states[name]["Next"] == CHOICES[name]
+            assert choice["Choices"][0]["Next"] == following
+        else:
+            assert states[name]["Next"] == following
     assert states["TrafficShifted"]["Choices"][0]["Next"] == "AfterAllowTraffic"
     assert states["AfterAllowTraffic"]["Next"] == "TerminationWait"
     assert states["TerminationWait"]["Next"] == "EcsDeployed"
@@ -40,8 +53,8 @@ def test_every_hook_waits_on_a_task_token_for_the_scaled_hook_timeout(
     synthesized: SynthesizedStack,
 ) -> None:
     states = _states(synthesized)
-    for event in ORDER[1:7]:
-        if event in ("Install", "AllowTestTraffic"):
+    for event in ORDER[1:9]:
+        if event in ("Install", "CheckReplacementTaskSet", "AllowTestTraffic", "WaitUntilReady"):
             continue
         hook = states[event]
         assert hook["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
@@ -60,6 +73,41 @@ def test_the_termination_wait_times_out_into_success_and_fails_into_finish(
         (["States.Timeout"], "EcsDeployed"),
         (["States.ALL"], "FinishDeployment"),
     ]
+
+
+def test_install_asks_again_after_a_wait_until_the_replacement_is_steady(
+    synthesized: SynthesizedStack,
+) -> None:
+    states = _states(synthesized)
+    choice = states["ReplacementSteady"]
+
+    assert choice["Choices"][0]["Variable"] == "$.replacement.steady"
+    assert choice["Default"] == "ReplacementNotSteady"
+    assert states["ReplacementNotSteady"]["SecondsPath"] == "$.steadyPollSeconds"
+    assert states["ReplacementNotSteady"]["Next"] == "CheckReplacementTaskSet"
+    assert states["CheckReplacementTaskSet"]["Catch"][0]["Next"] == "FinishDeployment"
+
+
+def test_the_ready_wait_runs_only_with_a_wait_and_its_timeout_stops_the_deployment(
+    synthesized: SynthesizedStack,
+) -> None:
+    states = _states(synthesized)
+    (choice,) = states["WaitUntilReady"]["Choices"]
+    wait = states["ReadyWait"]
+
+    assert (choice["Variable"], choice["NumericGreaterThan"], choice["Next"]) == (
+        "$.readyWaitSeconds",
+        0,
+        "ReadyWait",
+    )
+    assert wait["Resource"].endswith(":states:::lambda:invoke.waitForTaskToken")
+    assert wait["TimeoutSecondsPath"] == "$.readyWaitSeconds"
+    assert wait["Next"] == "BeforeAllowTraffic"
+    assert [(c["ErrorEquals"], c["Next"]) for c in wait["Catch"]] == [
+        (["States.Timeout"], "ReadyWaitExpired"),
+        (["States.ALL"], "FinishDeployment"),
+    ]
+    assert states["ReadyWaitExpired"]["Next"] == "FinishDeployment"
 
 
 def test_the_api_the_workflow_and_the_alarm_function_may_move_task_sets_and_listeners(

@@ -305,3 +305,23 @@ def test_a_stop_during_the_ready_wait_ends_the_wait_and_the_deployment_stopped(w
     assert world.finish(deployment_id) is DeploymentStatus.STOPPED
     assert world.item(deployment_id)["error_information"]["code"] == "MANUAL_STOP"
     assert world.balancers.registered == set(BLUE)
+
+
+def test_the_sweep_of_a_pass_never_starts_an_instance_waiting_for_a_later_pass(world):
+    # Given a rollback whose first pass gives traffic back to blue, OneAtATime
+    world.balancers.registered = set(GREEN)
+    options = blue_green_options(BlueGreenConfiguration())
+    rollback = world.create(blue_green_rollback(options, blue_green_fleets(BLUE, GREEN)), "d-3")
+    assert world.blue_green.next_step(rollback, {"Error": ""})["next"] == "Rollout"
+    world.server.dispatch(rollback, "token", now=NOW)
+    # When the sweep looks at the deployment while the first blue instance runs
+    world.server.sweep(rollback, now=NOW + 1)
+    # Then only blue instances were given commands; green waits for its own pass
+    assert {command.host_id for command in world.commands.sent} == {"i-b1"}
+
+
+def test_provisioning_keeps_the_time_it_began(world):
+    deployment_id = world.create(deployment())
+    records = world.blue_green_records
+    assert records.provisioning_since(deployment_id, NOW) == NOW
+    assert records.provisioning_since(deployment_id, NOW + 60) == NOW

@@ -3,6 +3,7 @@ deployment record (DynamoDB)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -16,7 +17,18 @@ from functions.adapters.ecs_deployment_records import DynamoEcsDeployments
 from functions.adapters.ecs_task_sets import EcsTaskSets
 from functions.adapters.listener_weights import ElbListenerWeights
 from rollwright.applications import ComputePlatform
-from rollwright.deployment_group_settings import DeploymentOption, DeploymentStyle, DeploymentType
+from rollwright.deployment_group_settings import (
+    BlueGreenConfiguration,
+    BlueInstanceTermination,
+    DeploymentOption,
+    DeploymentReadyAction,
+    DeploymentReadyOption,
+    DeploymentStyle,
+    DeploymentType,
+    InstanceAction,
+    LoadBalancerInfo,
+    TargetGroupPair,
+)
 from rollwright.deployment_records import DeploymentChoices
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.ecs_appspec import EcsAppSpec, EcsHook
@@ -258,3 +270,91 @@ def test_the_termination_wait_token_is_taken_once(world: Any) -> None:
     record = store.find("d-ABCDEFGHI")
     assert record is not None
     assert record.promoted
+
+
+def _in_progress(table: Any) -> None:
+    table.update_item(
+        Key={"pk": "DEPLOYMENT#d-ABCDEFGHI", "sk": "DEPLOYMENT"},
+        UpdateExpression="SET #s = :running",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":running": "InProgress"},
+    )
+
+
+def test_the_ready_wait_makes_the_deployment_ready_and_its_token_is_taken_once(
+    world: Any,
+) -> None:
+    ecs_world, _, _, table = world
+    store = DynamoEcsDeployments(table)
+    store.create(new_deployment(ecs_world))
+    _in_progress(table)
+
+    assert store.take_ready_token("d-ABCDEFGHI", now=NOW) is None
+    assert store.start_ready_wait("d-ABCDEFGHI", "ready-1", now=NOW)
+    waiting = store.find("d-ABCDEFGHI")
+    assert store.take_ready_token("d-ABCDEFGHI", now=NOW) == "ready-1"
+    assert store.take_ready_token("d-ABCDEFGHI", now=NOW) is None
+
+    assert waiting is not None
+    assert waiting.status is DeploymentStatus.READY
+    after = store.find("d-ABCDEFGHI")
+    assert after is not None
+    assert after.status is DeploymentStatus.IN_PROGRESS
+
+
+def test_a_ready_deployment_can_be_stopped(world: Any) -> None:
+    ecs_world, _, _, table = world
+    store = DynamoEcsDeployments(table)
+    store.create(new_deployment(ecs_world))
+    _in_progress(table)
+    store.start_ready_wait("d-ABCDEFGHI", "ready-1", now=NOW)
+    outcome = TrafficOutcome(DeploymentStatus.STOPPED, "MANUAL_STOP", "stopped")
+
+    assert store.decide("d-ABCDEFGHI", outcome, now=NOW)
+    assert store.take_ready_token("d-ABCDEFGHI", now=NOW) is None
+    assert store.close("d-ABCDEFGHI", outcome, now=NOW)
+
+    record = store.find("d-ABCDEFGHI")
+    assert record is not None
+    assert record.status is DeploymentStatus.STOPPED
+
+
+def test_the_termination_wait_started_is_on_the_deployment_item(world: Any) -> None:
+    ecs_world, _, _, table = world
+    store = DynamoEcsDeployments(table)
+    store.create(new_deployment(ecs_world))
+    key = {"pk": "DEPLOYMENT#d-ABCDEFGHI", "sk": "DEPLOYMENT"}
+    before = table.get_item(Key=key)["Item"].get("termination_wait_started")
+
+    store.start_waiting("d-ABCDEFGHI", "token-1", now=NOW)
+
+    assert not before
+    assert table.get_item(Key=key)["Item"]["termination_wait_started"] is True
+
+
+def test_the_groups_blue_green_and_load_balancer_info_read_back(world: Any) -> None:
+    ecs_world, _, _, table = world
+    store = DynamoEcsDeployments(table)
+    blue_green = BlueGreenConfiguration(
+        BlueInstanceTermination(InstanceAction.TERMINATE, 5),
+        DeploymentReadyOption(DeploymentReadyAction.STOP_DEPLOYMENT, 30),
+    )
+    load_balancers = LoadBalancerInfo(
+        target_group_pairs=(TargetGroupPair(("blue", "green"), (ecs_world.prod_listener,), None),)
+    )
+    deployment = new_deployment(ecs_world)
+    target = dataclasses.replace(
+        deployment.target,
+        blue_green_configuration=blue_green,
+        load_balancer_info=load_balancers,
+        ready_wait_minutes=30,
+        ready_wait_seconds=18,
+    )
+
+    store.create(dataclasses.replace(deployment, target=target))
+
+    record = store.find("d-ABCDEFGHI")
+    assert record is not None
+    assert record.blue_green_configuration == blue_green
+    assert record.load_balancer_info == load_balancers
+    assert (record.ready_wait_minutes, record.ready_wait_seconds) == (30, 18)

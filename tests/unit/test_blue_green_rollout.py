@@ -10,6 +10,7 @@ from rollwright.blue_green import blue_green_fleets
 from rollwright.blue_green_fleet import AutoScalingGroupCopy, AutoScalingGroupSize
 from rollwright.blue_green_plan import ROLLBACK_STEPS, BlueGreenStep
 from rollwright.blue_green_rollout import (
+    PROVISION_TIMEOUT_SECONDS,
     BlueGreenRollout,
     BlueGreenState,
     RolloutPass,
@@ -20,7 +21,12 @@ from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHos
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.rollout import InstanceStatus
-from rollwright.rollout_counters import FAILED_HEALTH_CONSTRAINTS, SUCCEEDED, RolloutOutcome
+from rollwright.rollout_counters import (
+    FAILED_HEALTH_CONSTRAINTS,
+    SUCCEEDED,
+    RolloutErrorCode,
+    RolloutOutcome,
+)
 
 ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
 HALF = MinimumHealthyHosts(MinimumHealthyHostsType.FLEET_PERCENT, 50)
@@ -100,6 +106,10 @@ class Store:
 
     def end(self, deployment_id: str, outcome: RolloutOutcome) -> None:
         self.ended.append(outcome)
+
+    def provisioning_since(self, deployment_id: str, now: float) -> float:
+        self.since = getattr(self, "since", now)
+        return float(self.since)
 
     def add_green(self, deployment_id: str, index: int, instances: Sequence[str]) -> None:
         self.calls.append(("green", index))
@@ -288,3 +298,19 @@ def test_a_rollback_of_a_copy_deletes_it_once_traffic_is_back_on_blue():
     assert BlueGreenRollout(store, Blue(), copies=copies).next_step("d-2", None)["next"] == "Finish"
     assert copies.deleted == [COPY]
     assert store.ended == [SUCCEEDED]
+
+
+def test_a_copy_whose_instances_never_come_into_service_is_deleted_and_the_deployment_fails():
+    # Given a copy that launches none of its instances
+    store, copies = Store(_copy_state(-1, None)), Copies(launched=())
+    now = [1000.0]
+    rollout = BlueGreenRollout(store, Blue(), copies=copies, clock=lambda: now[0])
+    assert rollout.next_step("d-1", {"Error": ""})["next"] == "Poll"
+    # When its provisioning has lasted longer than allowed
+    now[0] += PROVISION_TIMEOUT_SECONDS + 1
+    answer = rollout.next_step("d-1", {"Error": ""})
+    # Then the copy is deleted and the deployment fails with TIMEOUT
+    assert answer["next"] == "Finish"
+    assert copies.deleted == [COPY]
+    (ended,) = store.ended
+    assert (ended.status, ended.error_code) == (DeploymentStatus.FAILED, RolloutErrorCode.TIMEOUT)

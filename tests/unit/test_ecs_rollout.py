@@ -19,6 +19,8 @@ from rollwright.deployment_group_settings import (
     BlueInstanceTermination,
     DeploymentGroupSettings,
     DeploymentOption,
+    DeploymentReadyAction,
+    DeploymentReadyOption,
     DeploymentStyle,
     DeploymentType,
     EcsService,
@@ -39,8 +41,10 @@ from rollwright.errors import (
 )
 from rollwright.lambda_traffic import TrafficFailure
 from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
+from rollwright.operations.ecs_deployment_shapes import ecs_deployment_members
 from rollwright.predefined_deployment_configs import PREDEFINED_DEPLOYMENT_CONFIGS
 from rollwright.revision_locations import AppSpecText, BundleType, RevisionType, S3Location
+from rollwright.traffic_rollout import DeploymentEndedError
 from tests.fakes.ecs_world import (
     BLUE,
     CLUSTER,
@@ -89,7 +93,9 @@ def request(text: str, config: str | None = None) -> CreateDeploymentRequest:
     return CreateDeploymentRequest("app", "group", revision=revision, deployment_config_name=config)
 
 
-def group(*, test_listener: bool = True, wait_minutes: int = 5) -> DeploymentGroup:
+def group(
+    *, test_listener: bool = True, wait_minutes: int = 5, ready_minutes: int | None = None
+) -> DeploymentGroup:
     pair = TargetGroupPair(("web-blue", "web-green"), (PROD,), (TEST,) if test_listener else None)
     return DeploymentGroup(
         deployment_group_id="group-id",
@@ -103,7 +109,12 @@ def group(*, test_listener: bool = True, wait_minutes: int = 5) -> DeploymentGro
             blue_green_configuration=BlueGreenConfiguration(
                 terminate_blue_instances=BlueInstanceTermination(
                     InstanceAction.TERMINATE, wait_minutes
-                )
+                ),
+                deployment_ready=(
+                    None
+                    if ready_minutes is None
+                    else DeploymentReadyOption(DeploymentReadyAction.STOP_DEPLOYMENT, ready_minutes)
+                ),
             ),
             load_balancer_info=LoadBalancerInfo(target_group_pairs=(pair,)),
             ecs_services=(EcsService(CLUSTER, SERVICE),),
@@ -118,6 +129,7 @@ class World:
         self.store = InMemoryEcsDeployments()
         self.tokens = RecordingTokens()
         self.hooks = RecordingHooks()
+        self.now = NOW.timestamp()
         self.rollout = EcsRollout(
             self.store,
             self.ecs,
@@ -126,7 +138,7 @@ class World:
             hooks=self.hooks,
             groups=NoBookkeeping(),
             revisions=NoBookkeeping(),
-            clock=NOW.timestamp,
+            clock=lambda: self.now,
         )
         self.deployments = EcsDeployments(
             self.store,
@@ -253,7 +265,54 @@ def test_install_creates_the_replacement_on_the_green_target_group_at_the_origin
     record = world.store.find(deployment_id)
     assert record is not None
     assert record.replacement_task_set in world.ecs.task_sets
+
+
+def test_install_succeeds_once_the_replacement_task_set_is_steady() -> None:
+    world = World()
+    deployment_id = world.create()
+    world.rollout.install(deployment_id)
+
+    answer = world.rollout.check_replacement(deployment_id)
+
+    record = world.store.find(deployment_id)
+    assert record is not None
+    assert answer == {"steady": True}
     assert record.events[LifecycleEvent.INSTALL].status is LifecycleEventStatus.SUCCEEDED
+
+
+def test_install_waits_while_the_replacement_task_set_stabilizes() -> None:
+    world = World()
+    world.ecs.replacement_stability = "STABILIZING"
+    deployment_id = world.create()
+    world.rollout.install(deployment_id)
+    world.now += 30  # the hook timeout, scaled: 36 s
+
+    answer = world.rollout.check_replacement(deployment_id)
+
+    record = world.store.find(deployment_id)
+    assert record is not None
+    assert answer == {"steady": False}
+    assert record.events[LifecycleEvent.INSTALL].status is LifecycleEventStatus.IN_PROGRESS
+    assert world.rollout.plan(deployment_id)["steadyPollSeconds"] == 1
+
+
+def test_a_replacement_never_steady_fails_the_deployment_with_ecs_update_error() -> None:
+    world = World()
+    world.ecs.replacement_stability = "STABILIZING"
+    deployment_id = world.create()
+    world.rollout.install(deployment_id)
+    world.now += 36
+
+    with pytest.raises(DeploymentEndedError):
+        world.rollout.check_replacement(deployment_id)
+
+    record = world.store.find(deployment_id)
+    assert record is not None
+    assert record.status is DeploymentStatus.FAILED
+    assert record.outcome is not None
+    assert record.outcome.error_code == "ECS_UPDATE_ERROR"
+    assert "0 of 2 tasks running, STABILIZING" in record.outcome.message
+    assert list(world.ecs.task_sets) == [ORIGINAL]
 
 
 def test_allow_test_traffic_moves_only_the_test_listener() -> None:
@@ -469,3 +528,124 @@ def test_an_appspec_in_s3_is_read_from_the_yaml_object() -> None:
     # Then the object was read and the deployment written with its task definition
     assert objects.read_from == [location]
     assert world.store.created[0].appspec.task_definition == TASK_DEFINITION
+
+
+# --- the ready wait (deploymentReadyOption) ------------------------------------------------------
+
+
+def test_stop_deployment_ready_option_makes_the_deployment_wait_its_scaled_minutes() -> None:
+    world = World()
+
+    world.create(ready_minutes=10)
+
+    target = world.store.created[0].target
+    assert (target.ready_wait_minutes, target.ready_wait_seconds) == (10, 6)
+
+
+def test_without_a_ready_option_production_traffic_is_rerouted_at_once() -> None:
+    world = World()
+    deployment_id = world.create()
+
+    state = world.rollout.plan(deployment_id)
+
+    assert state["readyWaitSeconds"] == 0
+
+
+def test_the_ready_wait_makes_the_deployment_ready_and_keeps_production_on_the_original() -> None:
+    world = World()
+    deployment_id = world.create(ready_minutes=10)
+    world.rollout.install(deployment_id)
+    world.rollout.allow_test_traffic(deployment_id)
+
+    world.rollout.wait_until_ready(deployment_id, "ready-token")
+
+    record = world.store.find(deployment_id)
+    assert record is not None
+    assert record.status is DeploymentStatus.READY
+    assert GREEN not in world.listeners.weights(PROD)
+    assert world.listeners.weights(TEST) == {GREEN: 100}
+
+
+def test_continue_ready_wait_answers_the_wait_once_and_the_deployment_goes_on() -> None:
+    world = World()
+    deployment_id = world.create(ready_minutes=10)
+    world.rollout.install(deployment_id)
+    world.rollout.wait_until_ready(deployment_id, "ready-token")
+
+    world.deployments.continue_deployment(deployment_id, "READY_WAIT")
+
+    record = world.store.find(deployment_id)
+    assert record is not None
+    assert record.status is DeploymentStatus.IN_PROGRESS
+    assert world.tokens.answers == [{"continued": "READY_WAIT"}]
+    with pytest.raises(DeploymentIsNotInReadyStateException):
+        world.deployments.continue_deployment(deployment_id, "READY_WAIT")
+
+
+def test_continue_termination_wait_during_the_ready_wait_is_not_in_ready_state() -> None:
+    world = World()
+    deployment_id = world.create(ready_minutes=10)
+    world.rollout.install(deployment_id)
+    world.rollout.wait_until_ready(deployment_id, "ready-token")
+
+    with pytest.raises(DeploymentIsNotInReadyStateException):
+        world.deployments.continue_deployment(deployment_id, "TERMINATION_WAIT")
+
+    assert world.tokens.answers == []
+
+
+def test_continue_ready_wait_without_a_ready_wait_is_not_in_ready_state() -> None:
+    world = World()
+    deployment_id = world.create()
+    world.rollout.install(deployment_id)
+    world.rollout.shift(deployment_id, 0)
+    world.rollout.wait_for_termination(deployment_id, "wait-token")
+
+    with pytest.raises(DeploymentIsNotInReadyStateException):
+        world.deployments.continue_deployment(deployment_id, "READY_WAIT")
+
+
+def test_a_ready_wait_that_runs_out_stops_the_deployment_and_removes_the_replacement() -> None:
+    world = World()
+    deployment_id = world.create(ready_minutes=10)
+    world.rollout.install(deployment_id)
+    world.rollout.allow_test_traffic(deployment_id)
+    world.rollout.wait_until_ready(deployment_id, "ready-token")
+
+    ended = world.rollout.ready_wait_expired(deployment_id)
+
+    record = world.store.find(deployment_id)
+    assert record is not None
+    assert (ended["status"], record.status) == ("Stopped", DeploymentStatus.STOPPED)
+    assert "10 minutes" in ended["message"]
+    assert list(world.ecs.task_sets) == [ORIGINAL]
+    assert world.listeners.weights(TEST) == {BLUE: 100}
+
+
+# --- GetDeployment's ECS members ---------------------------------------------------------------
+
+
+def test_get_deployment_answers_the_groups_blue_green_and_load_balancer_info() -> None:
+    world = World()
+    deployment_id = world.create(wait_minutes=7, ready_minutes=30)
+
+    record = world.store.find(deployment_id)
+    assert record is not None
+    members = ecs_deployment_members(record)
+
+    assert members["blueGreenDeploymentConfiguration"] == {
+        "terminateBlueInstancesOnDeploymentSuccess": {
+            "action": "TERMINATE",
+            "terminationWaitTimeInMinutes": 7,
+        },
+        "deploymentReadyOption": {"actionOnTimeout": "STOP_DEPLOYMENT", "waitTimeInMinutes": 30},
+    }
+    assert members["loadBalancerInfo"] == {
+        "targetGroupPairInfoList": [
+            {
+                "targetGroups": [{"name": "web-blue"}, {"name": "web-green"}],
+                "prodTrafficRoute": {"listenerArns": [PROD]},
+                "testTrafficRoute": {"listenerArns": [TEST]},
+            }
+        ]
+    }
