@@ -4,8 +4,10 @@ group, its name and its size (reference §8).
 CodeDeploy names the copy ``CodeDeploy_<deploymentGroupName>_<deploymentId>`` and sizes it to
 the number of instances of the original group that are healthy when the deployment starts; the
 copy's minimum and maximum are the original's, widened when needed so the desired capacity fits
-(an Auto Scaling group refuses a desired capacity outside them). A rollback, or a deployment that
-fails before rerouting, deletes the copy; a successful deployment makes it the group's.
+(an Auto Scaling group refuses a desired capacity outside them). The copy is created without the
+original's load balancers and target groups, which it takes once rerouting has succeeded. A
+rollback, or a deployment that fails before rerouting, deletes the copy; a successful deployment
+makes it the group's.
 """
 
 from __future__ import annotations
@@ -47,10 +49,16 @@ class AutoScalingGroupCopies(Protocol):
 
     def create(self, copy: AutoScalingGroupCopy) -> None:
         """Create the copy of ``copy.source``: its launch template (or launch configuration, or
-        mixed instances policy), subnets, load balancers and target groups, health check
-        settings and tags (not ``aws:`` ones), at ``copy.size``. Lifecycle hooks, scaling
-        policies and notifications are not copied. An existing group of the copy's name is
-        taken as this copy (a retried step)."""
+        mixed instances policy), subnets, health check settings and tags (not ``aws:`` ones),
+        at ``copy.size``. Load balancers and target groups are not attached yet (Auto Scaling
+        would register green at launch, before AllowTraffic): ``attach_load_balancers`` does it
+        after rerouting. Lifecycle hooks, scaling policies and notifications are not copied.
+        An existing group of the copy's name is taken as this copy (a retried step)."""
+        ...
+
+    def attach_load_balancers(self, source: str, copy: str) -> None:
+        """Attach the classic load balancers and target groups of ``source`` to ``copy``
+        (Auto Scaling registers the copy's instances with them); idempotent."""
         ...
 
     def instances(self, name: str) -> tuple[str, ...]:

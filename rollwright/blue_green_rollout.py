@@ -150,6 +150,7 @@ class BlueGreenState:
     deployment_group_name: str = ""
     copy_source: str | None = None  # COPY_AUTO_SCALING_GROUP: the group copied
     delete_copy: str | None = None  # a rollback: the copy it deletes
+    stop: RolloutOutcome | None = None  # how a recorded stop (StopDeployment, alarm) ends it
 
     @property
     def copy(self) -> str | None:
@@ -265,6 +266,8 @@ class BlueGreenRollout:
             if isinstance(began, dict):
                 return {**finish, **began, "error": {"Error": ""}}
             state = began
+        if state.steps and state.steps[-1] is BlueGreenStep.BLOCK_TRAFFIC_BLUE:
+            self._rerouted(state)
         if state.copy_source is not None and state.copy is not None and self._adoption:
             self._adoption.adopt(
                 state.application_name, state.deployment_group_name, state.copy_source, state.copy
@@ -276,6 +279,8 @@ class BlueGreenRollout:
         """Begin step ``index``: what the workflow waits for (``next`` and ``waitSeconds``), or,
         for a step done at once, the state to go on from."""
         step, deployment_id = state.steps[index], state.deployment_id
+        if index > 0 and state.steps[index - 1] is BlueGreenStep.BLOCK_TRAFFIC_BLUE:
+            self._rerouted(state)
         if step is BlueGreenStep.PROVISION_GREEN:
             green = self._provisioned(state)
             if green is None:
@@ -313,6 +318,14 @@ class BlueGreenRollout:
             self._copies_port().delete(state.delete_copy)
         self._store.pass_step(deployment_id, index)
         return state
+
+    def _rerouted(self, state: BlueGreenState) -> None:
+        """Rerouting succeeded (green serves, blue does not): a copy now takes the original
+        group's load balancers and target groups, so the instances Auto Scaling launches into it
+        from now on serve. It was created without them, so that Auto Scaling did not register
+        green before AllowTraffic. Attaching again (a retried step) changes nothing."""
+        if state.copy_source is not None and state.copy is not None:
+            self._copies_port().attach_load_balancers(state.copy_source, state.copy)
 
     def _copies_port(self) -> AutoScalingGroupCopies:
         if self._copies is None:
@@ -363,6 +376,9 @@ class BlueGreenRollout:
         current = state.current
         if state.outcome is not None and state.outcome.status is not DeploymentStatus.SUCCEEDED:
             return state.outcome  # a pass failed, or a stop ended a pass or a wait
+        if state.stop is not None:
+            # Stopped between two steps (a pass's rollout had ended, the next had not begun).
+            return state.stop
         timed_out = str((error or {}).get("Error", "")) == TIMEOUT_ERROR
         if current is BlueGreenStep.READY_WAIT and timed_out:
             expired = ready_wait_expired(state.ready_wait_minutes)

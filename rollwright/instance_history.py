@@ -16,9 +16,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from rollwright.blue_green import InstanceLabel
 from rollwright.deployment_plan import InstanceHistory
 from rollwright.revision_locations import RevisionLocation, revision_id
 from rollwright.rollout import InstanceHealth, InstanceStatus, RevisionHealth
+
+GREEN_LABEL = InstanceLabel.GREEN.value
 
 
 @dataclass(frozen=True)
@@ -33,10 +36,12 @@ class InstanceRecord:
 
 @dataclass(frozen=True)
 class HostResult:
-    """How a host ended in a finished deployment."""
+    """How a host ended in a finished deployment; ``instance_label`` is its blue/green label
+    (``Blue``/``Green``), None in an in-place deployment."""
 
     host_id: str
     status: InstanceStatus
+    instance_label: str | None = None
 
 
 def records_after(
@@ -44,18 +49,30 @@ def records_after(
     revision: RevisionLocation,
     results: Iterable[HostResult],
     known: Mapping[str, InstanceRecord],
+    *,
+    rollback: bool = False,
 ) -> list[InstanceRecord]:
     """The records a finished deployment leaves: a host that succeeded is healthy on the
     deployment's revision; one that failed is unhealthy and keeps the revision it had. A host
-    the deployment skipped (never started) or left unfinished is not touched."""
+    the deployment skipped (never started) or left unfinished is not touched.
+
+    In an EC2 blue/green deployment only green instances install the revision: a blue instance
+    (its traffic blocked) keeps the revision it had, healthy if its part succeeded. A blue/green
+    ``rollback`` installs nothing (blue takes traffic back, green loses it), so every instance
+    keeps its revision."""
     deployed = revision_id(revision)
     records = []
     for result in results:
+        before = known.get(result.host_id)
+        kept = None if before is None else before.revision_id
         if result.status is InstanceStatus.SUCCEEDED:
-            records.append(InstanceRecord(result.host_id, deployment_id, True, deployed))
+            installed = result.instance_label is None or (
+                result.instance_label == GREEN_LABEL and not rollback
+            )
+            records.append(
+                InstanceRecord(result.host_id, deployment_id, True, deployed if installed else kept)
+            )
         elif result.status is InstanceStatus.FAILED:
-            before = known.get(result.host_id)
-            kept = None if before is None else before.revision_id
             records.append(InstanceRecord(result.host_id, deployment_id, False, kept))
     return records
 

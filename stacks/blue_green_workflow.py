@@ -114,28 +114,39 @@ def grant_blue_instance_termination(role: iam.IRole) -> None:
 
 def grant_auto_scaling_copies(role: iam.IRole) -> None:
     """COPY_AUTO_SCALING_GROUP: create the copy of a group's Auto Scaling group (launching its
-    instances from the original's launch template or configuration), delete a copy that failed
-    or was rolled back, and delete the original once a TERMINATE deployment succeeded."""
+    instances from the original's launch template or configuration), attach the original's load
+    balancers and target groups to it once rerouting succeeded, delete a copy that failed or was
+    rolled back, and delete the original once a TERMINATE deployment succeeded. A launch
+    template or configuration that names an instance profile makes the caller pass its role to
+    EC2: ``iam:PassRole``, to EC2 only."""
     groups = iam.PolicyStatement(
         actions=[
             "autoscaling:CreateAutoScalingGroup",
             "autoscaling:DeleteAutoScalingGroup",
             "autoscaling:CreateOrUpdateTags",
+            "autoscaling:AttachLoadBalancerTargetGroups",
+            "autoscaling:AttachLoadBalancers",
         ],
         resources=["arn:aws:autoscaling:*:*:autoScalingGroup:*:autoScalingGroupName/*"],
     )
-    # (A launch template with an instance profile also needs iam:PassRole for that role: not
-    # granted yet, docs/decisions-blue-green-workflow.md.)
     launches = iam.PolicyStatement(actions=["ec2:RunInstances", "ec2:CreateTags"], resources=["*"])
-    for statement in (groups, launches):
+    instance_profiles = iam.PolicyStatement(
+        actions=["iam:PassRole"],
+        resources=["*"],
+        conditions={"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}},
+    )
+    statements = [groups, launches, instance_profiles]
+    for statement in statements:
         role.add_to_principal_policy(statement)
     accept_wildcards(
         role,
-        [groups, launches],
+        statements,
         reason=(
             "The Auto Scaling groups a blue/green deployment group copies and deletes are the "
             "group's own, named by the user per group; creating a group from a launch template "
-            "needs the caller's ec2:RunInstances and ec2:CreateTags on the template's resources."
+            "needs the caller's ec2:RunInstances and ec2:CreateTags on the template's resources, "
+            "and iam:PassRole (only to EC2) for whatever instance profile role the user's "
+            "template names."
         ),
     )
 

@@ -2,7 +2,9 @@
 
 The copy takes what decides which instances the group launches and where they serve: the launch
 template (or launch configuration, or mixed instances policy), availability zones and subnets,
-classic load balancers and target groups, health check settings, termination policies and tags.
+health check settings, termination policies and tags. The source's classic load balancers and
+target groups are attached only after rerouting (``attach_load_balancers``): attached at creation,
+Auto Scaling would register green with them as it launches, before AllowTraffic.
 ``aws:`` tags are Auto Scaling's own and cannot be set by a caller. Lifecycle hooks are not
 copied: the deployment installs the group's hooks itself, and a copied CodeDeploy launch hook
 would start a launch deployment for every green instance.
@@ -73,6 +75,23 @@ class AutoScalingCopies:
                 f"{_message(error)}"
             ) from error
 
+    def attach_load_balancers(self, source: str, copy: str) -> None:
+        group = self._source(source)
+        try:
+            if group.get("TargetGroupARNs"):
+                self._autoscaling.attach_load_balancer_target_groups(
+                    AutoScalingGroupName=copy, TargetGroupARNs=group["TargetGroupARNs"]
+                )
+            if group.get("LoadBalancerNames"):
+                self._autoscaling.attach_load_balancers(
+                    AutoScalingGroupName=copy, LoadBalancerNames=group["LoadBalancerNames"]
+                )
+        except ClientError as error:
+            raise InvalidAutoScalingGroupException(
+                f"The load balancers of the Auto Scaling group {source} could not be attached to "
+                f"{copy}: {_message(error)}"
+            ) from error
+
     def instances(self, name: str) -> tuple[str, ...]:
         group = self._group(name)
         if group is None:
@@ -132,10 +151,6 @@ def _copy_request(source: dict[str, Any], copy: AutoScalingGroupCopy) -> dict[st
         request["VPCZoneIdentifier"] = source["VPCZoneIdentifier"]
     elif source.get("AvailabilityZones"):
         request["AvailabilityZones"] = source["AvailabilityZones"]
-    if source.get("LoadBalancerNames"):
-        request["LoadBalancerNames"] = source["LoadBalancerNames"]
-    if source.get("TargetGroupARNs"):
-        request["TargetGroupARNs"] = source["TargetGroupARNs"]
     for setting in COPIED_SETTINGS:
         if source.get(setting) not in (None, "", []):
             request[setting] = source[setting]

@@ -7,9 +7,10 @@ current pass's step name: part of every command id), ``wait`` (``Ready``/``Termi
 wait is under way), ``blue`` and ``green`` (instance ids), ``ready_wait_seconds``,
 ``ready_wait_minutes``, ``termination_wait_seconds``, ``copy_source``/``delete_copy``,
 ``target_instances`` and ``configuration`` (written and read back by ``blue_green_items``);
-``termination_wait_started`` (``instanceTerminationWaitTimeStarted``); and ``overview_carried``
-(instance status → count of the instances outside the current pass). Target items also hold
-``instance_label`` and ``pass_index`` (the step that last reset them).
+``termination_wait_started`` (``instanceTerminationWaitTimeStarted``); ``ended`` (true once
+``end`` recorded how the deployment ends: StopDeployment is refused from then on); and
+``overview_carried`` (instance status → count of the instances outside the current pass). Target
+items also hold ``instance_label`` and ``pass_index`` (the step that last reset them).
 """
 
 from __future__ import annotations
@@ -38,7 +39,12 @@ from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHos
 from rollwright.deployment_plan import PlannedTarget
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.rollout import InstanceHealth, InstanceStatus, RevisionHealth
-from rollwright.rollout_counters import RolloutCounters, RolloutOutcome
+from rollwright.rollout_counters import (
+    STOPPED_MANUALLY,
+    RolloutCounters,
+    RolloutOutcome,
+    stopped_on_alarm,
+)
 from rollwright.target_selection import TargetKind
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -76,6 +82,7 @@ class BlueGreenRecords:
             deployment_group_name=str(item["deployment_group_name"]),
             copy_source=blue_green.get("copy_source"),
             delete_copy=blue_green.get("delete_copy"),
+            stop=_stop(item.get("stop_requested")),
         )
 
     def is_blue_green(self, deployment_id: str) -> bool:
@@ -239,18 +246,31 @@ class BlueGreenRecords:
         )
 
     def end(self, deployment_id: str, outcome: RolloutOutcome) -> None:
-        self._update(
-            deployment_key(deployment_id),
-            "SET outcome = if_not_exists(outcome, :outcome), #s = :in_progress "
-            "REMOVE task_token, blue_green.#wait",
-            "#s IN (:in_progress, :ready)",
-            {
-                ":outcome": outcome_document(outcome),
-                ":in_progress": DeploymentStatus.IN_PROGRESS.value,
-                ":ready": DeploymentStatus.READY.value,
-            },
-            names={"#wait": "wait"},
-        )
+        """A pass's success gives way to ``outcome`` (a stop between two passes); a pass's
+        failure or a stop's outcome stays."""
+        values = {
+            ":outcome": outcome_document(outcome),
+            ":true": True,
+            ":in_progress": DeploymentStatus.IN_PROGRESS.value,
+            ":ready": DeploymentStatus.READY.value,
+        }
+        for assignment, condition in (
+            (
+                ":outcome",
+                " AND (attribute_not_exists(outcome) OR outcome.#s = :succeeded)",
+            ),
+            ("if_not_exists(outcome, :outcome)", ""),
+        ):
+            extra = {":succeeded": DeploymentStatus.SUCCEEDED.value} if condition else {}
+            if self._update(
+                deployment_key(deployment_id),
+                f"SET outcome = {assignment}, #s = :in_progress, blue_green.ended = :true "
+                "REMOVE task_token, blue_green.#wait",
+                "#s IN (:in_progress, :ready)" + condition,
+                {**values, **extra},
+                names={"#wait": "wait"},
+            ):
+                return
 
     # --- the waits ----------------------------------------------------------------------------
 
@@ -319,6 +339,14 @@ class BlueGreenRecords:
                 return False
             raise
         return True
+
+
+def _stop(stop_requested: dict[str, Any] | None) -> RolloutOutcome | None:
+    """How a recorded stop ends the deployment (``server_rollout`` ends a pass the same way)."""
+    if stop_requested is None:
+        return None
+    alarm = stop_requested.get("alarm")
+    return STOPPED_MANUALLY if alarm is None else stopped_on_alarm(str(alarm))
 
 
 _COUNTERS = ("minimum", "window", "total", *COUNTER_NAMES, "free_slots", "headroom")

@@ -1,8 +1,10 @@
 """Stop requests on the deployment item: the ``StopStore`` of ``deployment_stops``.
 
 ``stop_requested`` ``{at_ms, auto_rollback_enabled}`` is set once, while the deployment is
-Created, Queued or InProgress and its rollout has no outcome; the claim condition of
-``rollout_records`` refuses every claim once it is there. Layout: ``rollout_items.py``.
+Created, Queued, InProgress or Ready and its rollout has no outcome (or, for an EC2 blue/green
+deployment, between two passes: its last pass succeeded and the deployment has not ended); the
+claim condition of ``rollout_records`` refuses every claim once it is there. Layout:
+``rollout_items.py``.
 """
 
 from __future__ import annotations
@@ -50,11 +52,16 @@ class DynamoDeploymentStops:
                 Key=deployment_key(deployment_id),
                 UpdateExpression="SET stop_requested = if_not_exists(stop_requested, :stop)",
                 ConditionExpression=(
-                    f"#s IN ({', '.join(active)}) AND attribute_not_exists(outcome)"
+                    f"#s IN ({', '.join(active)}) AND (attribute_not_exists(outcome) OR "
+                    # An EC2 blue/green deployment between two passes: the pass's rollout
+                    # succeeded, the next has not begun; ``blueGreenNext`` honours the stop.
+                    "(outcome.#s = :succeeded AND attribute_exists(blue_green.step_index) "
+                    "AND attribute_not_exists(blue_green.ended)))"
                 ),
                 ExpressionAttributeNames={"#s": "status"},
                 ExpressionAttributeValues={
                     ":stop": stop,
+                    ":succeeded": DeploymentStatus.SUCCEEDED.value,
                     **active,
                 },
                 ReturnValues="ALL_NEW",

@@ -6,7 +6,7 @@ installed a revision of the group successfully). One partition per group, so Cre
 a whole fleet with one Query page per ~3,000 hosts; the finish step writes them in batches of 25.
 
 ``host_results`` reads a finished deployment's target items (layout in ``rollout_items.py``),
-projected to the host id and status.
+projected to the host id, status and blue/green ``instance_label``.
 """
 
 from __future__ import annotations
@@ -70,12 +70,19 @@ class DynamoInstanceRecords:
                     ":pk": f"DEPLOYMENT#{deployment_id}",
                     ":target": "TARGET#",
                 },
-                "ProjectionExpression": "host_id, #s",
+                "ProjectionExpression": "host_id, #s, instance_label",
                 "ExpressionAttributeNames": {"#s": "status"},
                 "ConsistentRead": True,
             }
         )
-        return [HostResult(str(i["host_id"]), InstanceStatus(i["status"])) for i in items]
+        return [
+            HostResult(
+                str(i["host_id"]),
+                InstanceStatus(i["status"]),
+                str(i["instance_label"]) if i.get("instance_label") else None,
+            )
+            for i in items
+        ]
 
     def _query(self, request: dict[str, Any]) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

@@ -12,6 +12,7 @@ from functions.adapters.instance_records import DynamoInstanceRecords
 from rollwright.deployment_bookkeeping import record_finished, revision_location
 from rollwright.instance_history import records_after
 from rollwright.operations.shapes import CodeDeployServices
+from rollwright.rollback import ROLLBACK_CREATOR
 from rollwright.rollout_store import DeploymentRecord
 
 logger = Logger(child=True)
@@ -42,5 +43,6 @@ class FinishBookkeeping:
                 revision_location(deployment.commands.revision),
                 self._instances.host_results(deployment.deployment_id),
                 self._instances.records(group_id),
+                rollback=deployment.commands.creator == ROLLBACK_CREATOR,
             ),
         )

@@ -1,10 +1,10 @@
 """ContinueDeployment: end a blue/green deployment's wait early.
 
-``deploymentWaitType`` READY_WAIT (the default; EC2 blue/green: start rerouting traffic) or
-TERMINATION_WAIT (end the wait before the original task set or instances are terminated). Each
-compute platform that waits answers for its own deployments (``DeploymentWaits``): ECS, whose
-deployments wait only to terminate the original task set, and Server (EC2 blue/green:
-``blue_green_continue``).
+``deploymentWaitType`` READY_WAIT (the default: start rerouting production traffic, for a
+deployment whose group's deploymentReadyOption is STOP_DEPLOYMENT) or TERMINATION_WAIT (end the
+wait before the original task set or instances are terminated). Each compute platform that waits
+answers for its own deployments (``DeploymentWaits``): ECS (``EcsDeployments``) and Server (EC2
+blue/green: ``blue_green_continue``).
 """
 
 from __future__ import annotations

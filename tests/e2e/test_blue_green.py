@@ -399,8 +399,10 @@ def test_copy_auto_scaling_group_deploys_to_a_copy_that_becomes_the_groups(devst
     arn = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][
         0
     ]["TargetGroupArn"]
-    elbv2.register_targets(TargetGroupArn=arn, Targets=[{"Id": i} for i in blue])
+    # (the group itself is attached to the target group: Auto Scaling registers its instances)
+    autoscaling.attach_load_balancer_target_groups(AutoScalingGroupName=name, TargetGroupARNs=[arn])
     fleets = Fleets(suffix, {}, {}, name, arn, elbv2, ec2)
+    assert fleets.registered() == blue
     codedeploy = devstack.codedeploy_client()
     application = f"bg-{suffix}"
     with FleetAgents(devstack, tmp_path) as agents:
@@ -450,3 +452,8 @@ def test_copy_auto_scaling_group_deploys_to_a_copy_that_becomes_the_groups(devst
             applicationName=application, deploymentGroupName="web"
         )["deploymentGroupInfo"]
         assert [g["name"] for g in group["autoScalingGroups"]] == [copy]
+        # And the copy, created without it, took the original's target group after rerouting
+        (described,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=[copy])[
+            "AutoScalingGroups"
+        ]
+        assert described["TargetGroupARNs"] == [arn]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.infrastructure.conftest import SynthesizedStack
+from tests.infrastructure.test_lambda_workflow import _actions, _statements
 from tests.infrastructure.test_workflows import _definition
 
 
@@ -75,3 +76,25 @@ def test_the_workflow_function_may_terminate_instances(synthesized: SynthesizedS
     ]
     (statement,) = statements
     assert statement["Resource"] == "arn:aws:ec2:*:*:instance/*"
+
+
+def test_the_workflow_may_pass_instance_profile_roles_to_ec2_only_and_attach_copies(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the workflow function's policy
+    statements = _statements(synthesized, "WorkflowFunctionRole")
+    # Then it may pass a role to EC2 (a copied group's launch template's instance profile), on
+    # that condition only
+    (to_ec2,) = [
+        s
+        for s in statements
+        if "iam:PassRole" in _actions(s)
+        and s.get("Condition") == {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}
+    ]
+    assert _actions(to_ec2) == ["iam:PassRole"]
+    # And it may attach the original's load balancers and target groups to a copy
+    actions = {a for s in statements for a in _actions(s)}
+    assert {
+        "autoscaling:AttachLoadBalancerTargetGroups",
+        "autoscaling:AttachLoadBalancers",
+    } <= actions

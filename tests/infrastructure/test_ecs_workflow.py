@@ -124,10 +124,22 @@ def test_the_api_the_workflow_and_the_alarm_function_may_move_task_sets_and_list
         statements = _statements(synthesized, role)
         actions = {a for s in statements for a in _actions(s)}
         assert wanted <= actions
-        (pass_role,) = [s for s in statements if "iam:PassRole" in _actions(s)]
+        pass_roles = [s for s in statements if "iam:PassRole" in _actions(s)]
+        # Every PassRole names the one service it passes to (the workflow also passes instance
+        # profile roles to EC2 for blue/green Auto Scaling copies); one of them is to ECS tasks.
+        assert all(_passed_to(s) for s in pass_roles)
+        (pass_role,) = [s for s in pass_roles if _passed_to(s) == "ecs-tasks.amazonaws.com"]
         assert pass_role["Condition"] == {
             "StringLike": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}
         }
+
+
+def _passed_to(statement: dict[str, Any]) -> str | None:
+    """The service a PassRole statement's ``iam:PassedToService`` condition names, if any."""
+    for operator in statement.get("Condition", {}).values():
+        if "iam:PassedToService" in operator:
+            return str(operator["iam:PassedToService"])
+    return None
 
 
 def test_the_hook_runner_may_not_touch_task_sets(synthesized: SynthesizedStack) -> None:

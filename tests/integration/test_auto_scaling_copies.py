@@ -22,6 +22,7 @@ COPY = "CodeDeploy_web_d-ABCDEFGHI"
 class World:
     autoscaling: Any
     ec2: Any
+    elbv2: Any
     subnets: str
     target_group_arn: str
 
@@ -41,7 +42,8 @@ def world() -> Iterator[World]:
             LaunchTemplateName="web-template",
             LaunchTemplateData={"ImageId": "ami-12c6146b", "InstanceType": "t3.micro"},
         )["LaunchTemplate"]["LaunchTemplateId"]
-        target_group = boto3.client("elbv2", region_name=REGION).create_target_group(
+        elbv2 = boto3.client("elbv2", region_name=REGION)
+        target_group = elbv2.create_target_group(
             Name="web-targets", Protocol="HTTP", Port=80, VpcId=vpc
         )["TargetGroups"][0]["TargetGroupArn"]
         autoscaling = boto3.client("autoscaling", region_name=REGION)
@@ -61,7 +63,7 @@ def world() -> Iterator[World]:
                 {"Key": "aws:cloudformation:stack-name", "Value": "s", "PropagateAtLaunch": True},
             ],
         )
-        yield World(autoscaling, ec2, subnets, target_group)
+        yield World(autoscaling, ec2, elbv2, subnets, target_group)
 
 
 def _group(world: World, name: str) -> dict[str, Any]:
@@ -92,14 +94,13 @@ def test_an_unhealthy_instance_is_not_counted(world):
 def test_create_copies_the_launch_settings_at_the_copy_size(world):
     # Given a source group / When the adapter creates its copy at two instances
     AutoScalingCopies(world.autoscaling).create(_copy(desired=2))
-    # Then the copy launches from the same template into the same subnets, serves behind the
-    # same target group with the same health check, and has the copy's size
+    # Then the copy launches from the same template into the same subnets with the same health
+    # check, and has the copy's size
     source, copy = _group(world, "web-asg"), _group(world, COPY)
     assert (
         copy["LaunchTemplate"]["LaunchTemplateId"] == source["LaunchTemplate"]["LaunchTemplateId"]
     )
     assert copy["VPCZoneIdentifier"] == world.subnets
-    assert copy["TargetGroupARNs"] == [world.target_group_arn]
     assert (copy["HealthCheckType"], copy["HealthCheckGracePeriod"]) == ("ELB", 120)
     assert (copy["MinSize"], copy["MaxSize"], copy["DesiredCapacity"]) == (1, 4, 2)
 
@@ -184,3 +185,49 @@ def test_deleting_a_missing_copy_is_not_an_error(world):
     # Given no copy / When it is deleted (a retried rollback step) / Then nothing is raised
     AutoScalingCopies(world.autoscaling).delete(COPY)
     assert AutoScalingCopies(world.autoscaling).instances(COPY) == ()
+
+
+def _registered(world: World) -> set[str]:
+    health = world.elbv2.describe_target_health(TargetGroupArn=world.target_group_arn)
+    return {target["Target"]["Id"] for target in health["TargetHealthDescriptions"]}
+
+
+def test_the_copy_is_not_in_the_load_balancer_before_rerouting(world):
+    # Given a source group attached to a target group
+    # When its copy is created
+    copies = AutoScalingCopies(world.autoscaling)
+    copies.create(_copy(desired=2))
+    # Then the copy has no target group or load balancer, and none of its instances is
+    # registered: green takes traffic only with AllowTraffic
+    copy = _group(world, COPY)
+    assert copy.get("TargetGroupARNs", []) == []
+    assert copy.get("LoadBalancerNames", []) == []
+    assert not set(copies.instances(COPY)) & _registered(world)
+
+
+def test_attaching_gives_the_copy_the_sources_target_groups_and_load_balancers(world):
+    # Given a source group also behind a classic load balancer, and its copy
+    boto3.client("elb", region_name=REGION).create_load_balancer(
+        LoadBalancerName="classic",
+        Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}],
+        AvailabilityZones=["us-east-1a"],
+    )
+    world.autoscaling.attach_load_balancers(
+        AutoScalingGroupName="web-asg", LoadBalancerNames=["classic"]
+    )
+    copies = AutoScalingCopies(world.autoscaling)
+    copies.create(_copy(desired=2))
+    # When the source's load balancers are attached to the copy (twice: a retried step)
+    copies.attach_load_balancers("web-asg", COPY)
+    copies.attach_load_balancers("web-asg", COPY)
+    # Then the copy has both, and its instances are registered with the target group
+    copy = _group(world, COPY)
+    assert copy["TargetGroupARNs"] == [world.target_group_arn]
+    assert copy["LoadBalancerNames"] == ["classic"]
+    assert set(copies.instances(COPY)) <= _registered(world)
+
+
+def test_attaching_the_load_balancers_of_a_missing_group_is_invalid(world):
+    # Given no group named "gone" / When its load balancers are attached / Then the exception
+    with pytest.raises(InvalidAutoScalingGroupException, match="gone"):
+        AutoScalingCopies(world.autoscaling).attach_load_balancers("gone", COPY)

@@ -13,6 +13,7 @@ from functions.adapters.blue_green_items import blue_green_attribute
 from functions.adapters.blue_green_records import BlueGreenRecords
 from functions.adapters.deployment_records import DeploymentRecords
 from functions.adapters.deployment_stops import DynamoDeploymentStops
+from functions.adapters.instance_records import DynamoInstanceRecords
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.traffic_step_records import TrafficStepRecords
 from rollwright.agent_protocol import BundleType, EventOutcome, EventReport, HostCommand, S3Revision
@@ -37,7 +38,10 @@ from rollwright.deployment_group_settings import (
 from rollwright.deployment_plan import DeploymentSettings, HostLimits, plan_deployment
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import InvalidDeploymentWaitTypeException
+from rollwright.instance_history import records_after
 from rollwright.lifecycle import LifecycleEvent
+from rollwright.revision_locations import BundleType as LocationBundleType
+from rollwright.revision_locations import S3Location, revision_id
 from rollwright.server_rollout import ServerRollout
 from rollwright.traffic_control import TrafficState, TrafficTargets
 from rollwright.traffic_steps import TrafficSteps
@@ -50,6 +54,7 @@ TARGETS = TrafficTargets(target_group_names=("web",))
 BLUE = ("i-b1", "i-b2")
 GREEN = ("i-g1", "i-g2")
 NOW = 1_000_000.0
+V2 = S3Location("bucket", "key.zip", LocationBundleType.ZIP)
 
 
 @dataclass
@@ -325,3 +330,50 @@ def test_provisioning_keeps_the_time_it_began(world):
     records = world.blue_green_records
     assert records.provisioning_since(deployment_id, NOW) == NOW
     assert records.provisioning_since(deployment_id, NOW + 60) == NOW
+
+
+def test_a_stop_between_two_passes_is_accepted_and_ends_the_deployment_stopped(world):
+    # Given a deployment whose green install pass has just succeeded, the next pass not begun
+    deployment_id = world.create(deployment(terminate_blue_instances=TERMINATE))
+    assert world.blue_green.next_step(deployment_id, {"Error": ""})["next"] == "Rollout"
+    world.server.dispatch(deployment_id, "token", now=NOW)
+    world._agents(deployment_id)
+    assert world.item(deployment_id)["outcome"]["status"] == "Succeeded"
+    # When StopDeployment is recorded in that moment
+    stops = DynamoDeploymentStops(world.table)
+    # Then it is accepted (nothing in progress), not answered as already completed
+    assert stops.request_stop(deployment_id, auto_rollback_enabled=False, now=NOW) == 0
+    # And the next step ends the deployment Stopped without moving any traffic
+    answer = world.blue_green.next_step(deployment_id, {"Error": "Rollwright.RolloutEnded"})
+    assert answer["next"] == "Finish"
+    assert world.finish(deployment_id) is DeploymentStatus.STOPPED
+    assert world.item(deployment_id)["error_information"]["code"] == "MANUAL_STOP"
+    assert world.balancers.registered == set(BLUE)
+
+
+def test_a_stop_after_the_deployment_ended_is_still_refused(world):
+    # Given a deployment whose last step has recorded its success (finish not yet run)
+    ready = DeploymentReadyOption(DeploymentReadyAction.CONTINUE_DEPLOYMENT, 0)
+    deployment_id = world.create(deployment(deployment_ready=ready))
+    assert world.run(deployment_id)["next"] == "Finish"
+    # When StopDeployment is recorded / Then it is refused (None: not active)
+    stops = DynamoDeploymentStops(world.table)
+    assert stops.request_stop(deployment_id, auto_rollback_enabled=False, now=NOW) is None
+    assert world.finish(deployment_id) is DeploymentStatus.SUCCEEDED
+
+
+def test_the_finish_bookkeeping_reads_each_instances_label(world):
+    # Given a blue/green deployment that ran to its end
+    ready = DeploymentReadyOption(DeploymentReadyAction.CONTINUE_DEPLOYMENT, 0)
+    deployment_id = world.create(deployment(deployment_ready=ready))
+    assert world.run(deployment_id)["next"] == "Finish"
+    assert world.finish(deployment_id) is DeploymentStatus.SUCCEEDED
+    # When the group's instance records are made from its targets
+    results = DynamoInstanceRecords(world.table).host_results(deployment_id)
+    records = records_after(deployment_id, V2, results, {})
+    # Then green is on the deployed revision and blue's revision stays unknown
+    revisions = {record.host_id: record.revision_id for record in records}
+    assert revisions == {
+        **dict.fromkeys(GREEN, revision_id(V2)),
+        **dict.fromkeys(BLUE, None),
+    }

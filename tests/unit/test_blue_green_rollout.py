@@ -211,6 +211,7 @@ class Copies:
     launched: tuple[str, ...] = ()
     created: list[AutoScalingGroupCopy] = field(default_factory=list)
     deleted: list[str] = field(default_factory=list)
+    attached: list[tuple[str, str]] = field(default_factory=list)
 
     def size(self, name: str) -> AutoScalingGroupSize:
         return AutoScalingGroupSize(minimum=1, maximum=4, desired=3)
@@ -226,6 +227,9 @@ class Copies:
 
     def delete(self, name: str) -> None:
         self.deleted.append(name)
+
+    def attach_load_balancers(self, source: str, copy: str) -> None:
+        self.attached.append((source, copy))
 
 
 @dataclass
@@ -314,3 +318,19 @@ def test_a_copy_whose_instances_never_come_into_service_is_deleted_and_the_deplo
     assert copies.deleted == [COPY]
     (ended,) = store.ended
     assert (ended.status, ended.error_code) == (DeploymentStatus.FAILED, RolloutErrorCode.TIMEOUT)
+
+
+def test_a_copy_takes_the_load_balancers_only_once_rerouting_has_succeeded():
+    # Given a copy deployment whose green instances have just taken traffic
+    store, copies = Store(_copy_state(3, SUCCEEDED)), Copies()
+    rollout = BlueGreenRollout(store, Blue(), copies=copies)
+    # When the next step begins (blue's deregistration)
+    assert rollout.next_step("d-1", {"Error": ""})["next"] == "Rollout"
+    # Then the copy has not been attached to the original's load balancers yet
+    assert copies.attached == []
+    # When blue's deregistration has succeeded
+    store.state = _copy_state(4, SUCCEEDED)
+    rollout.next_step("d-1", {"Error": ""})
+    # Then the copy is attached to the original group's load balancers and target groups
+    assert copies.attached == [("web-asg", COPY)]
+    assert copies.deleted == ["web-asg"]

@@ -55,3 +55,35 @@ def test_a_host_is_up_to_date_only_when_its_last_deployment_installed_the_revisi
     assert not up_to_date(InstanceRecord("a", "d-1", True, revision_id(V1)), V2)
     assert not up_to_date(InstanceRecord("a", "d-1", False, revision_id(V1)), V1)
     assert not up_to_date(None, V1)
+
+
+def test_a_blue_green_deployment_records_the_new_revision_on_green_only() -> None:
+    # Given a blue instance on V1 and a green one never seen before
+    known = {"blue": InstanceRecord("blue", "d-OLD000000", True, revision_id(V1))}
+    results = [
+        HostResult("blue", InstanceStatus.SUCCEEDED, "Blue"),
+        HostResult("green", InstanceStatus.SUCCEEDED, "Green"),
+    ]
+    # When a blue/green deployment of V2 that succeeded on both is recorded
+    records = records_after("d-NEW000000", V2, results, known)
+    # Then blue is healthy and still on V1, green is on V2
+    assert records == [
+        InstanceRecord("blue", "d-NEW000000", True, revision_id(V1)),
+        InstanceRecord("green", "d-NEW000000", True, revision_id(V2)),
+    ]
+
+
+def test_a_blue_green_rollback_leaves_every_instance_on_its_revision() -> None:
+    # Given blue on V1 and green on V2 (installed by the deployment that failed)
+    known = {
+        "blue": InstanceRecord("blue", "d-OLD000000", True, revision_id(V1)),
+        "green": InstanceRecord("green", "d-OLD000000", False, revision_id(V2)),
+    }
+    results = [
+        HostResult("blue", InstanceStatus.SUCCEEDED, "Blue"),
+        HostResult("green", InstanceStatus.SUCCEEDED, "Green"),
+    ]
+    # When its rollback (of V1: blue takes traffic back, green loses it) is recorded
+    records = records_after("d-RB0000000", V1, results, known, rollback=True)
+    # Then each keeps the revision it had
+    assert [r.revision_id for r in records] == [revision_id(V1), revision_id(V2)]
