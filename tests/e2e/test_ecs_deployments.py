@@ -207,8 +207,18 @@ def test_a_linear_deployment_shifts_the_production_listener_ten_percent_a_step(a
     original, replacement = app.original()
     hooks = dict.fromkeys(("BeforeInstall", "AfterInstall", "AfterAllowTraffic"), OK)
 
-    # When a linear deployment runs
-    deployment_id = app.deploy("CodeDeployDefault.ECSLinear10PercentEvery1Minutes", hooks)
+    # When a linear deployment of 10 % every 3 minutes runs (3.6 s a step at the module's wait
+    # scale: every step is seen even on a loaded machine, where 1.2-s steps were missed)
+    config = "e2e.ECSLinear10PercentEvery3Minutes"
+    app.devstack.codedeploy_client().create_deployment_config(
+        deploymentConfigName=config,
+        computePlatform="ECS",
+        trafficRoutingConfig={
+            "type": "TimeBasedLinear",
+            "timeBasedLinear": {"linearPercentage": 10, "linearInterval": 3},
+        },
+    )
+    deployment_id = app.deploy(config, hooks)
     info, seen = app.watch(deployment_id)
 
     # Then production traffic moved 10 % a step, with both task sets up, onto the replacement
