@@ -19,6 +19,28 @@ from devstack.agent_hosts import Host, start_agent, stop_agents
 WATCH_INTERVAL_SECONDS = 0.5
 
 
+def launch_auto_scaling_group(devstack: Any, name: str, *, desired: int) -> tuple[str, ...]:
+    """An Auto Scaling group ``name`` (maximum 3) of ``desired`` instances from a launch
+    configuration of the same name; its members' ids."""
+    ec2, autoscaling = devstack.aws_client("ec2"), devstack.aws_client("autoscaling")
+    image = ec2.describe_images()["Images"][0]["ImageId"]
+    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
+    autoscaling.create_launch_configuration(
+        LaunchConfigurationName=name, ImageId=image, InstanceType="t3.micro"
+    )
+    autoscaling.create_auto_scaling_group(
+        AutoScalingGroupName=name,
+        LaunchConfigurationName=name,
+        MinSize=0,
+        MaxSize=3,
+        DesiredCapacity=desired,
+        AvailabilityZones=[zone],
+    )
+    members = group_members(autoscaling, name)
+    assert len(members) == desired, f"group {name} launched {members}, not {desired} instances"
+    return members
+
+
 def group_members(autoscaling: Any, name: str) -> tuple[str, ...]:
     """The instance ids of the group's members in any lifecycle state; none for a missing
     group."""

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.agent_hosts import upload_revision
-from tests.e2e.fleet_agents import FleetAgents, group_members
+from tests.e2e.fleet_agents import FleetAgents, group_members, launch_auto_scaling_group
 from tests.e2e.test_deployments_api import ROLE
 
 HOOKS = ["ApplicationStop", "ApplicationStart", "ValidateService"]
@@ -69,22 +69,9 @@ def _until(condition, what: str, timeout: float = TIMEOUT):
 def auto_scaling_group(devstack, tmp_path):
     """An Auto Scaling group of one instance, with a running agent on it; its name, its agents
     (the test attaches agents to the instances it launches) and the Auto Scaling client."""
-    ec2 = devstack.aws_client("ec2")
     autoscaling = devstack.aws_client("autoscaling")
-    image = ec2.describe_images()["Images"][0]["ImageId"]
-    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
     name = f"asg-{uuid.uuid4().hex[:8]}"
-    autoscaling.create_launch_configuration(
-        LaunchConfigurationName=name, ImageId=image, InstanceType="t3.micro"
-    )
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchConfigurationName=name,
-        MinSize=0,
-        MaxSize=3,
-        DesiredCapacity=1,
-        AvailabilityZones=[zone],
-    )
+    launch_auto_scaling_group(devstack, name, desired=1)
     with FleetAgents(devstack, tmp_path) as agents:
         agents.attach(name)
         yield name, agents, autoscaling

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.agent_hosts import Host, start_agent, upload_revision
-from tests.e2e.fleet_agents import FleetAgents, group_members
+from tests.e2e.fleet_agents import FleetAgents, group_members, launch_auto_scaling_group
 from tests.e2e.test_deployments_api import ROLE
 
 HOOKS = [
@@ -380,21 +380,8 @@ def test_copy_auto_scaling_group_deploys_to_a_copy_that_becomes_the_groups(devst
     ec2, elbv2 = devstack.aws_client("ec2"), devstack.aws_client("elbv2")
     autoscaling = devstack.aws_client("autoscaling")
     suffix = uuid.uuid4().hex[:8]
-    image = ec2.describe_images()["Images"][0]["ImageId"]
-    zone = ec2.describe_availability_zones()["AvailabilityZones"][0]["ZoneName"]
     name = f"bg-asg-{suffix}"
-    autoscaling.create_launch_configuration(
-        LaunchConfigurationName=name, ImageId=image, InstanceType="t3.micro"
-    )
-    autoscaling.create_auto_scaling_group(
-        AutoScalingGroupName=name,
-        LaunchConfigurationName=name,
-        MinSize=0,
-        MaxSize=3,
-        DesiredCapacity=2,
-        AvailabilityZones=[zone],
-    )
-    blue = set(group_members(autoscaling, name))
+    blue = set(launch_auto_scaling_group(devstack, name, desired=2))
     vpc = ec2.create_vpc(CidrBlock="10.3.0.0/16")["Vpc"]["VpcId"]
     arn = elbv2.create_target_group(Name=name, Protocol="HTTP", Port=80, VpcId=vpc)["TargetGroups"][
         0
