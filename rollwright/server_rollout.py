@@ -98,10 +98,8 @@ class ServerRollout:
             return {"deploymentId": deployment_id, "dispatched": False}
         deployment = self._deployment(deployment_id)
         if deployment.outcome is not None:
-            # Ended before the wait began (stopped by an alarm, say): answer it now.
+            # Ended before the wait began (stopped by an alarm, a sweep): answer it now.
             self._tokens.succeed(task_token, _outcome_document(deployment))
-        elif deployment.start_outcome is not None:
-            self._end(deployment, deployment.start_outcome, deployment.counters)
         else:
             self._advance(deployment, now=now)
         return {"deploymentId": deployment_id, "dispatched": True}
@@ -262,6 +260,11 @@ class ServerRollout:
     def _advance(self, deployment: DeploymentRecord, *, now: float) -> None:
         """Claim what the counters allow, in order, then end the rollout if it is over."""
         if deployment.outcome is not None or deployment.status not in _ADVANCING:
+            return
+        if deployment.start_outcome is not None:
+            # It ends before touching a host (NO_INSTANCES, HEALTH_CONSTRAINTS_INVALID), whichever
+            # step gets here first: dispatch, or the sweep that runs beside it.
+            self._end(deployment, deployment.start_outcome, deployment.counters)
             return
         if deployment.stop_requested:
             if deployment.counters.in_progress == 0:

@@ -234,3 +234,24 @@ def test_the_sweep_starts_a_host_whose_claimer_died_before_starting_it(world):
     # Then the claimed host is started and gets its command
     assert records.target_item("d-1", "h1")["status"] == "InProgress"
     assert [c.command_id for c in _commands(sqs, "h1")] == ["d-1.h1.0"]
+
+
+def test_a_sweep_before_dispatch_ends_a_deployment_without_targets_with_no_instances(world):
+    # Given an in-progress deployment with no targets whose dispatch has not run yet
+    records, _, tokens, rollout, table = world
+    records.write_plan(_plan(0))
+    DeploymentRecords(table).transition(
+        "d-1", DeploymentStatus.CREATED, DeploymentStatus.IN_PROGRESS
+    )
+    # When the workflow's sweep gets there first, then dispatch runs
+    assert rollout.sweep("d-1", now=NOW)["ended"]
+    rollout.dispatch("d-1", "token-1", now=NOW)
+    # Then it ended NO_INSTANCES (not by the health rules: no host was ever started), and the
+    # workflow's wait is answered
+    outcome = records.deployment("d-1").outcome
+    assert outcome is not None
+    assert outcome.error_code is not None
+    assert outcome.error_code.value == "NO_INSTANCES"
+    assert [(token, answer["rolloutStatus"]) for token, answer in tokens.answers] == [
+        ("token-1", "Failed")
+    ]
