@@ -22,7 +22,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from functions.adapters.deployment_records import deployment_key
-from functions.adapters.dynamodb_errors import error_code
+from functions.adapters.dynamodb_errors import CONDITION_FAILED, error_code, update_if
 from functions.adapters.rollout_items import (
     COUNTER_NAMES,
     outcome_document,
@@ -46,8 +46,6 @@ from rollwright.rollout_counters import (
     stopped_on_alarm,
 )
 from rollwright.target_selection import TargetKind
-
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class BlueGreenRecords:
@@ -186,7 +184,7 @@ class BlueGreenRecords:
             try:
                 self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(pk)")
             except ClientError as error:
-                if error_code(error) != _CONDITION_FAILED:
+                if error_code(error) != CONDITION_FAILED:
                     raise  # (an existing item: written by an earlier try of this step)
         self._update(
             deployment_key(deployment_id),
@@ -309,7 +307,7 @@ class BlueGreenRecords:
                 ReturnValues="ALL_OLD",
             )
         except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
+            if error_code(error) == CONDITION_FAILED:
                 return None
             raise
         return str(answer["Attributes"]["task_token"])
@@ -326,19 +324,7 @@ class BlueGreenRecords:
         all_names = dict(names or {})
         if "#s" in update or "#s" in condition:
             all_names["#s"] = "status"
-        try:
-            self._table.update_item(
-                Key=key,
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                **({"ExpressionAttributeNames": all_names} if all_names else {}),
-            )
-        except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        return update_if(self._table, key, update, condition, values, names=all_names)
 
 
 def _stop(stop_requested: dict[str, Any] | None) -> RolloutOutcome | None:

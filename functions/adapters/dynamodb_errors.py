@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from rollwright.errors import ThrottlingException
@@ -12,6 +14,34 @@ _THROTTLED = {
     "ThrottlingException",
     "RequestLimitExceeded",
 }
+
+
+CONDITION_FAILED = "ConditionalCheckFailedException"
+
+
+def update_if(
+    table: Any,
+    key: dict[str, str],
+    update: str,
+    condition: str,
+    values: dict[str, Any],
+    *,
+    names: dict[str, str] | None = None,
+) -> bool:
+    """One conditional UpdateItem: False when its condition does not hold (nothing written)."""
+    try:
+        table.update_item(
+            Key=key,
+            UpdateExpression=update,
+            ConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            **({"ExpressionAttributeNames": names} if names else {}),
+        )
+    except ClientError as error:
+        if error_code(error) == CONDITION_FAILED:
+            return False
+        raise
+    return True
 
 
 def error_code(error: ClientError) -> str:

@@ -15,7 +15,12 @@ from botocore.exceptions import ClientError
 
 from functions.adapters.active_deployments import release_active_deployment
 from functions.adapters.deployment_records import deployment_key
-from functions.adapters.dynamodb_errors import cancellation_reasons, error_code
+from functions.adapters.dynamodb_errors import (
+    CONDITION_FAILED,
+    cancellation_reasons,
+    error_code,
+    update_if,
+)
 from functions.adapters.rollout_events import record_events
 from functions.adapters.rollout_items import (
     deployment_item,
@@ -47,7 +52,6 @@ from rollwright.rollout_store import DeploymentRecord, FinalStatus
 
 # TransactWriteItems takes at most 100 items.
 TRANSACTION_LIMIT = 100
-_CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 class DeploymentExistsError(Exception):
@@ -213,7 +217,7 @@ class RolloutRecords:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
+            if error_code(error) == CONDITION_FAILED:
                 return None
             raise
         return read_counters(answer["Attributes"])
@@ -319,7 +323,7 @@ class RolloutRecords:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
+            if error_code(error) == CONDITION_FAILED:
                 return None
             raise
         return read_host(answer["Attributes"])
@@ -388,20 +392,8 @@ class RolloutRecords:
         *,
         names: bool = True,
     ) -> bool:
-        extra: dict[str, Any] = {"ExpressionAttributeNames": {"#s": "status"}} if names else {}
-        try:
-            self._table.update_item(
-                Key=key,
-                UpdateExpression=update,
-                ConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                **extra,
-            )
-        except ClientError as error:
-            if error_code(error) == _CONDITION_FAILED:
-                return False
-            raise
-        return True
+        status = {"#s": "status"} if names else None
+        return update_if(self._table, key, update, condition, values, names=status)
 
 
 def _additions(delta: CounterDelta) -> tuple[str, dict[str, Any]]:
