@@ -33,9 +33,11 @@ from rollwright.blue_green import (
     LabelPhase,
     phase_segments,
 )
+from rollwright.blue_green_adoption import CopiedAutoScalingGroup, GreenFleet
 from rollwright.blue_green_fleet import AutoScalingGroupCopies, auto_scaling_group_copy, copy_name
 from rollwright.blue_green_plan import BlueGreenStep
 from rollwright.blue_green_rerouting import reroute_window
+from rollwright.blue_green_targets import TargetInstances
 from rollwright.blue_green_waits import BlueGreenWait, ready_wait_expired
 from rollwright.deployment_configs import MinimumHealthyHosts
 from rollwright.deployment_status import DeploymentStatus
@@ -149,6 +151,7 @@ class BlueGreenState:
     application_name: str = ""
     deployment_group_name: str = ""
     copy_source: str | None = None  # COPY_AUTO_SCALING_GROUP: the group copied
+    target_instances: TargetInstances | None = None  # DISCOVER_EXISTING: what selected green
     delete_copy: str | None = None  # a rollback: the copy it deletes
     stop: RolloutOutcome | None = None  # how a recorded stop (StopDeployment, alarm) ends it
 
@@ -158,6 +161,14 @@ class BlueGreenState:
         if self.copy_source is None:
             return None
         return copy_name(self.deployment_group_name, self.deployment_id)
+
+    @property
+    def green_fleet(self) -> GreenFleet | None:
+        """What the deployment group adopts when the deployment succeeds: the copy, or the
+        instances ``targetInstances`` selects; None for a rollback (``blue_green_adoption``)."""
+        if self.copy_source is not None and self.copy is not None:
+            return CopiedAutoScalingGroup(self.copy_source, self.copy)
+        return self.target_instances
 
     @property
     def current(self) -> BlueGreenStep | None:
@@ -205,11 +216,10 @@ class BlueInstances(Protocol):
         ...
 
 
-class CopiedGroupAdoption(Protocol):
-    def adopt(
-        self, application_name: str, deployment_group_name: str, source: str, copy: str
-    ) -> None:
-        """The deployment group's Auto Scaling group ``source`` becomes ``copy``."""
+class GreenFleetAdoption(Protocol):
+    def adopt(self, application_name: str, deployment_group_name: str, green: GreenFleet) -> None:
+        """The deployment group selects ``green`` (its blue instances no longer); adopting
+        again changes nothing."""
         ...
 
 
@@ -226,7 +236,7 @@ class BlueGreenRollout:
         blue: BlueInstances,
         *,
         copies: AutoScalingGroupCopies | None = None,
-        adoption: CopiedGroupAdoption | None = None,
+        adoption: GreenFleetAdoption | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
         """``clock`` (epoch seconds) bounds a copy's provisioning; without one it is unbounded."""
@@ -268,10 +278,9 @@ class BlueGreenRollout:
             state = began
         if state.steps and state.steps[-1] is BlueGreenStep.BLOCK_TRAFFIC_BLUE:
             self._rerouted(state)
-        if state.copy_source is not None and state.copy is not None and self._adoption:
-            self._adoption.adopt(
-                state.application_name, state.deployment_group_name, state.copy_source, state.copy
-            )
+        green = state.green_fleet
+        if green is not None and self._adoption is not None:
+            self._adoption.adopt(state.application_name, state.deployment_group_name, green)
         self._store.end(deployment_id, SUCCEEDED)
         return finish
 

@@ -36,7 +36,6 @@ from rollwright.errors import DeploymentIsNotInReadyStateException
 from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
 from rollwright.traffic_records import TrafficOutcome
 from rollwright.traffic_rollout import (
-    DeploymentEndedError,
     HookEventStore,
     TrafficRollout,
     TrafficRolloutServices,
@@ -50,10 +49,6 @@ STEADY_POLLS_PER_TIMEOUT = 240  # every 15 s of an hour's hook timeout
 class EcsRolloutStore(HookEventStore[EcsDeploymentRecord], Protocol):
     def record_replacement(self, deployment_id: str, task_set: str, *, now: float) -> bool:
         """The replacement task set's ARN; False once the deployment has an outcome."""
-
-    def record_weight(self, deployment_id: str, weight: Decimal, *, last: bool, now: float) -> bool:
-        """The replacement's weight (AllowTraffic InProgress; Succeeded on the last step);
-        False once the deployment has an outcome."""
 
     def start_waiting(self, deployment_id: str, token: str, *, now: float) -> bool:
         """The replacement PRIMARY and the termination wait's token stored; False once the
@@ -113,9 +108,6 @@ class EcsRollout(TrafficRollout[EcsDeploymentRecord]):
         if record.traffic is None:
             raise ValueError(f"{record.deployment_id} has no target groups to move traffic on")
         return record.traffic
-
-    def _ended(self, deployment_id: str, when: str = "") -> DeploymentEndedError:
-        return DeploymentEndedError(f"Deployment {deployment_id} has ended{when}.")
 
     # --- steps ------------------------------------------------------------------------------
 
@@ -221,31 +213,9 @@ class EcsRollout(TrafficRollout[EcsDeploymentRecord]):
             deployment_id, event, LifecycleEventStatus.SUCCEEDED, message="", now=self._clock()
         )
         if self._record(deployment_id).outcome is not None:
-            self._restore(record)
+            self._put_back(record)
             raise self._ended(deployment_id, " during AllowTestTraffic")
         return {"testListener": traffic.test_listener}
-
-    def shift(self, deployment_id: str, step: int) -> dict[str, Any]:
-        """Apply traffic step ``step`` to the production listener; what comes next."""
-        record = self._record(deployment_id)
-        if step >= len(record.steps):
-            raise ValueError(
-                f"{deployment_id} has {len(record.steps)} traffic steps, not {step + 1}"
-            )
-        self._poll_alarms(record)
-        current = record.steps[step]
-        last = step == len(record.steps) - 1
-        if not self._ecs_store.record_weight(
-            deployment_id, current.weight, last=last, now=self._clock()
-        ):
-            raise self._ended(deployment_id)
-        traffic = self._traffic(record)
-        self._listeners.forward(traffic.prod_listener, production_weights(traffic, current.weight))
-        after = self._record(deployment_id)
-        if after.outcome is not None and after.outcome.status.value != "Succeeded":
-            self._restore(after)
-            raise self._ended(deployment_id, " during the step")
-        return {**self._state(record, step + 1), "waitSeconds": current.wait_seconds, "done": last}
 
     def wait_until_ready(self, deployment_id: str, token: str) -> dict[str, Any]:
         """The ready wait (deploymentReadyOption STOP_DEPLOYMENT): the replacement serves test
@@ -306,9 +276,14 @@ class EcsRollout(TrafficRollout[EcsDeploymentRecord]):
                 )
             self._services.delete_task_set(record.cluster, record.service, record.original_task_set)
             return
-        self._restore(record)
+        self._put_back(record)
 
-    def _restore(self, record: EcsDeploymentRecord) -> None:
+    def _route(self, record: EcsDeploymentRecord, weight: Decimal) -> None:
+        """A traffic step (``shift``) on the production listener."""
+        traffic = self._traffic(record)
+        self._listeners.forward(traffic.prod_listener, production_weights(traffic, weight))
+
+    def _put_back(self, record: EcsDeploymentRecord) -> None:
         """Traffic back on the original task set at once, and the replacement removed."""
         if record.replacement_task_set is None or record.traffic is None:
             return  # before Install: nothing to undo

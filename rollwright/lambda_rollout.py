@@ -48,9 +48,7 @@ __all__ = [
 
 
 class LambdaRolloutStore(HookEventStore[LambdaDeploymentRecord], Protocol):
-    def record_weight(self, deployment_id: str, weight: Decimal, *, last: bool, now: float) -> bool:
-        """The target version's weight (AllowTraffic InProgress; Succeeded on the last step);
-        False once the deployment has an outcome."""
+    """The shared store methods are all a Lambda deployment's steps need."""
 
 
 class LambdaRollout(TrafficRollout[LambdaDeploymentRecord]):
@@ -61,7 +59,6 @@ class LambdaRollout(TrafficRollout[LambdaDeploymentRecord]):
         **services: Unpack[TrafficRolloutServices],
     ) -> None:
         super().__init__(store, **services)
-        self._weights = store
         self._functions = functions
 
     # --- steps ------------------------------------------------------------------------------
@@ -70,37 +67,13 @@ class LambdaRollout(TrafficRollout[LambdaDeploymentRecord]):
         """What the state machine needs to know up front: the hook timeout of this deployment."""
         record = self._record(deployment_id)
         self._poll_alarms(record)
-        return {
-            "deploymentId": deployment_id,
-            "hookTimeoutSeconds": record.hook_timeout_seconds,
-            "step": 0,
-        }
+        return self._state(record, 0)
 
-    def shift(self, deployment_id: str, step: int) -> dict[str, Any]:
-        """Apply traffic step ``step``; what comes next (the wait, or done)."""
-        record = self._record(deployment_id)
-        if step >= len(record.steps):
-            raise ValueError(
-                f"{deployment_id} has {len(record.steps)} traffic steps, not {step + 1}"
-            )
-        self._poll_alarms(record)
-        current = record.steps[step]
-        last = step == len(record.steps) - 1
-        if not self._weights.record_weight(
-            deployment_id, current.weight, last=last, now=self._clock()
-        ):
-            raise DeploymentEndedError(f"Deployment {deployment_id} has ended.")
-        self._route(record, current.weight)
-        after = self._record(deployment_id)
-        if after.outcome is not None and after.outcome.status.value != "Succeeded":
-            self._route(record, Decimal(0))
-            raise DeploymentEndedError(f"Deployment {deployment_id} ended during the step.")
+    def _state(self, record: LambdaDeploymentRecord, step: int) -> dict[str, Any]:
         return {
-            "deploymentId": deployment_id,
+            "deploymentId": record.deployment_id,
             "hookTimeoutSeconds": record.hook_timeout_seconds,
-            "step": step + 1,
-            "waitSeconds": current.wait_seconds,
-            "done": last,
+            "step": step,
         }
 
     def _route(self, record: LambdaDeploymentRecord, weight: Decimal) -> None:
@@ -112,7 +85,10 @@ class LambdaRollout(TrafficRollout[LambdaDeploymentRecord]):
             weight=weight,
         )
 
+    def _put_back(self, record: LambdaDeploymentRecord) -> None:
+        self._route(record, Decimal(0))
+
     def apply(self, record: LambdaDeploymentRecord, outcome: TrafficOutcome) -> None:
         # A stored weight of 0 means the alias never moved (a step writes its weight first).
         if outcome.status.value != "Succeeded" and record.target_weight > 0:
-            self._route(record, Decimal(0))
+            self._put_back(record)

@@ -43,6 +43,15 @@ class DeploymentRecord:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A claim's answer: the position it took (None when its condition did not hold), and the
+    deployment as the claim left it, or as it found it when it took nothing."""
+
+    position: int | None
+    deployment: DeploymentRecord
+
+
+@dataclass(frozen=True)
 class FinalStatus:
     """What ``finish`` records: the status and CodeDeploy's ``errorInformation``."""
 
@@ -56,21 +65,25 @@ class RolloutStore(Protocol):
 
     def host(self, deployment_id: str, host_id: str) -> HostRecord | None: ...
 
-    def host_at(self, deployment_id: str, position: int) -> str: ...
+    def host_at(self, deployment_id: str, position: int, *, rollout_pass: str = "") -> str:
+        """The host at ``position`` of the deployment order (of the pass ``rollout_pass``)."""
+        ...
 
     def unfinished_hosts(self, deployment_id: str) -> list[HostRecord]:
         """The hosts still Pending or InProgress."""
         ...
 
-    def store_task_token(self, deployment_id: str, token: str) -> bool:
-        """Keep the token on an InProgress deployment; False if it is not InProgress."""
+    def store_task_token(self, deployment_id: str, token: str) -> DeploymentRecord | None:
+        """Keep the token on an InProgress deployment: the deployment after it, or None if it is
+        not InProgress."""
         ...
 
     def claim(
-        self, deployment_id: str, position: int, *, host_is_healthy: bool
-    ) -> RolloutCounters | None:
-        """Take ``position`` if it is the next one and the claim condition holds: the counters
-        after it, or None when either condition failed."""
+        self, deployment_id: str, *, host_is_healthy: bool, position: int | None = None
+    ) -> Claim:
+        """Take ``position`` if it is the next one (without ``position``: the next one, if its
+        host is of the health class ``host_is_healthy``) and the claim condition holds, moving
+        ``claimed`` on and adding ``claim_delta``, in one conditional write."""
         ...
 
     def start_segment(

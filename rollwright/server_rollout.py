@@ -7,9 +7,11 @@ segment moves the rollout on by itself, with the atomic counters of ``rollout_co
 1. the host's result: its item InProgress → Succeeded/Failed and ``result_delta`` on the
    deployment, in one transaction (a repeated report fails the host condition and adds nothing);
 2. claims, strictly in deployment order: the deployment item holds ``claimed``, the number of
-   positions taken; a claim of position p is one conditional update (``claimed = p`` and the
-   ``claim_condition``) that adds ``claim_delta`` and moves ``claimed`` on, so two handlers never
-   take one host and never over-fill the window; the winner starts the host's first segment;
+   positions taken; a claim is one conditional update (the ``claim_condition``, and ``claimed = p``
+   or, right after a result, "the next position is a healthy host's") that adds ``claim_delta``
+   and moves ``claimed`` on, so two handlers never take one host and never over-fill the window;
+   it answers the deployment as it left it or, refused, as it found it, so the handler goes on
+   without reading the deployment; the winner starts the host's first segment;
 3. ``verdict`` on the counters; once the deployment ended, one conditional write records the
    outcome and ``skip_delta``, the hosts never started are marked Skipped, and the stored task
    token is answered, so the workflow's ``finish`` runs.
@@ -55,6 +57,7 @@ from rollwright.rollout_counters import (
     verdict,
 )
 from rollwright.rollout_store import (
+    Claim,
     DeploymentRecord,
     FinalStatus,
     HostCommandSender,
@@ -92,11 +95,11 @@ class ServerRollout:
 
     def dispatch(self, deployment_id: str, task_token: str, *, now: float) -> dict[str, Any]:
         """Keep the workflow's token, then start the first window (or end at once)."""
-        if not self._store.store_task_token(deployment_id, task_token):
+        deployment = self._store.store_task_token(deployment_id, task_token)
+        if deployment is None:
             # Not InProgress (stopped meanwhile): nothing to wait for.
             self._tokens.succeed(task_token, {"deploymentId": deployment_id})
             return {"deploymentId": deployment_id, "dispatched": False}
-        deployment = self._deployment(deployment_id)
         if deployment.outcome is not None:
             # Ended before the wait began (stopped by an alarm, a sweep): answer it now.
             self._tokens.succeed(task_token, _outcome_document(deployment))
@@ -195,7 +198,7 @@ class ServerRollout:
             self._after_segment(self._deployment(host.deployment_id), host, now=now)
             return
         if self._store.record_result(host, succeeded=effect is ReportEffect.SUCCEEDED, now=now):
-            self._advance(self._deployment(host.deployment_id), now=now)
+            self._after_result(host.deployment_id, now=now)
 
     def on_heartbeat(
         self, caller_host_id: str, heartbeat: Heartbeat, *, now: float
@@ -253,47 +256,64 @@ class ServerRollout:
 
     def _fail(self, host: HostRecord, *, now: float) -> None:
         if self._store.record_result(host, succeeded=False, now=now):
-            self._advance(self._deployment(host.deployment_id), now=now)
+            self._after_result(host.deployment_id, now=now)
 
     # --- the rollout --------------------------------------------------------------------------
 
+    def _after_result(self, deployment_id: str, *, now: float) -> None:
+        """A host's result freed a slot: claim the next position at once, without reading the
+        deployment first. The claim answers the deployment whether it took the position or not
+        (a claim of a healthy host's position, the usual case; unhealthy hosts come first)."""
+        claim = self._store.claim(deployment_id, host_is_healthy=True)
+        if claim.position is not None:
+            self._start_claimed(claim, now=now)
+        self._advance(claim.deployment, now=now)
+
     def _advance(self, deployment: DeploymentRecord, *, now: float) -> None:
         """Claim what the counters allow, in order, then end the rollout if it is over."""
-        if deployment.outcome is not None or deployment.status not in _ADVANCING:
-            return
-        if deployment.start_outcome is not None:
-            # It ends before touching a host (NO_INSTANCES, HEALTH_CONSTRAINTS_INVALID), whichever
-            # step gets here first: dispatch, or the sweep that runs beside it.
-            self._end(deployment, deployment.start_outcome, deployment.counters)
-            return
-        if deployment.stop_requested:
-            if deployment.counters.in_progress == 0:
-                stopped = (
-                    STOPPED_MANUALLY
-                    if deployment.stop_alarm is None
-                    else stopped_on_alarm(deployment.stop_alarm)
-                )
-                self._end(deployment, stopped, deployment.counters)
-            return
-        counters, position = deployment.counters, deployment.claimed
-        while position < counters.plan.total:
+        while True:
+            if deployment.outcome is not None or deployment.status not in _ADVANCING:
+                return
+            if deployment.start_outcome is not None:
+                # It ends before touching a host (NO_INSTANCES, HEALTH_CONSTRAINTS_INVALID),
+                # whichever step gets here first: dispatch, or the sweep that runs beside it.
+                self._end(deployment, deployment.start_outcome, deployment.counters)
+                return
+            if deployment.stop_requested:
+                if deployment.counters.in_progress == 0:
+                    stopped = (
+                        STOPPED_MANUALLY
+                        if deployment.stop_alarm is None
+                        else stopped_on_alarm(deployment.stop_alarm)
+                    )
+                    self._end(deployment, stopped, deployment.counters)
+                return
+            position, counters = deployment.claimed, deployment.counters
             healthy = position >= deployment.unhealthy_total
-            if not can_claim(counters, host_is_healthy=healthy):
+            if position >= counters.plan.total or not can_claim(counters, host_is_healthy=healthy):
                 break
-            claimed = self._store.claim(deployment.deployment_id, position, host_is_healthy=healthy)
-            if claimed is None:
-                # Another handler took the position, or the counters moved: look again.
-                deployment = self._deployment(deployment.deployment_id)
-                if deployment.outcome is not None:
-                    return
-                counters, position = deployment.counters, deployment.claimed
-                continue
-            host_id = self._store.host_at(deployment.deployment_id, position)
-            self._start_segment(deployment, host_id, 0, now=now)
-            counters, position = claimed, position + 1
-        outcome = verdict(counters)
+            claim = self._store.claim(
+                deployment.deployment_id, host_is_healthy=healthy, position=position
+            )
+            if claim.position is not None:
+                self._start_claimed(claim, now=now)
+            elif claim.deployment == deployment:
+                # Refused on nothing the counters show (not InProgress): no claim can follow.
+                break
+            # Taken, or refused because another handler moved the deployment on: go on from the
+            # deployment as the claim left it or found it.
+            deployment = claim.deployment
+        outcome = verdict(deployment.counters)
         if outcome is not None:
-            self._end(deployment, outcome, counters)
+            self._end(deployment, outcome, deployment.counters)
+
+    def _start_claimed(self, claim: Claim, *, now: float) -> None:
+        deployment = claim.deployment
+        assert claim.position is not None
+        host_id = self._store.host_at(
+            deployment.deployment_id, claim.position, rollout_pass=deployment.commands.rollout_pass
+        )
+        self._start_segment(deployment, host_id, 0, now=now)
 
     def _start_segment(
         self, deployment: DeploymentRecord, host_id: str, segment_index: int, *, now: float
@@ -326,10 +346,12 @@ class ServerRollout:
         if not self._store.end(deployment.deployment_id, outcome, counters):
             return  # ended by another handler, which answers the token
         ended = self._deployment(deployment.deployment_id)
+        rollout_pass = ended.commands.rollout_pass
         for position in range(ended.claimed, counters.plan.total):
-            self._store.skip_host(
-                deployment.deployment_id, self._store.host_at(deployment.deployment_id, position)
+            host_id = self._store.host_at(
+                deployment.deployment_id, position, rollout_pass=rollout_pass
             )
+            self._store.skip_host(deployment.deployment_id, host_id)
         if ended.task_token:
             self._tokens.succeed(ended.task_token, _outcome_document(ended))
 

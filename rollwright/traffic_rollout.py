@@ -8,8 +8,10 @@ decided once (``decide``: a conditional write of the outcome, first writer wins:
 idempotently, by ``finish``: the platform puts traffic back unless the deployment succeeded
 (``apply``), the final status is written, the group released and its history recorded.
 
-``LambdaRollout`` and ``EcsRollout`` add their traffic steps and say what carrying out an outcome
-means for their targets.
+The traffic steps are shared too (``shift``): each writes its weight before it moves the traffic
+and looks at the outcome again afterwards, so a stop that lands in between still finds traffic put
+back. ``LambdaRollout`` and ``EcsRollout`` say what moving traffic and carrying out an outcome
+mean for their targets.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Generic, NotRequired, Protocol, TypedDict, TypeVar
 
 from rollwright.alarm_watch import AlarmReader, alarm_to_stop
@@ -26,7 +29,7 @@ from rollwright.deployment_group_history import LastDeployment
 from rollwright.deployment_group_settings import AlarmConfiguration
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.errors import CodeDeployError
-from rollwright.lambda_traffic import TrafficFailure, ending
+from rollwright.lambda_traffic import TrafficFailure, TrafficStep, ending
 from rollwright.lifecycle import LifecycleEvent, LifecycleEventStatus
 from rollwright.revision_locations import RevisionLocation
 from rollwright.traffic_records import HookEventRecord, TrafficOutcome
@@ -64,6 +67,8 @@ class TrafficRecord(Protocol):
     def revision(self) -> RevisionLocation | None: ...
     @property
     def alarms(self) -> AlarmConfiguration | None: ...
+    @property
+    def steps(self) -> tuple[TrafficStep, ...]: ...
 
     def event_with_execution(self, execution_id: str) -> HookEventRecord | None: ...
 
@@ -101,6 +106,10 @@ class HookEventStore(Protocol[RecordT_co]):
     def close(self, deployment_id: str, outcome: TrafficOutcome, *, now: float) -> bool:
         """The final status from the outcome (events in progress Failed, pending Skipped), and
         the group's claim released; False if it was closed already."""
+
+    def record_weight(self, deployment_id: str, weight: Decimal, *, last: bool, now: float) -> bool:
+        """The replacement's (Lambda: the target version's) weight, AllowTraffic InProgress
+        (Succeeded on the last step); False once the deployment has an outcome."""
 
 
 class TaskAnswers(Protocol):
@@ -173,6 +182,45 @@ class TrafficRollout(ABC, Generic[RecordT]):
             self.end_now(record.deployment_id, TrafficFailure.ALARM, detail=alarm)
             raise DeploymentEndedError(f"Deployment {record.deployment_id}: alarm {alarm}.")
 
+    @staticmethod
+    def _ended(deployment_id: str, when: str = "") -> DeploymentEndedError:
+        return DeploymentEndedError(f"Deployment {deployment_id} has ended{when}.")
+
+    @abstractmethod
+    def _state(self, record: RecordT, step: int) -> dict[str, Any]:
+        """What the state machine carries from step to step, at traffic step ``step``."""
+
+    # --- traffic steps ----------------------------------------------------------------------
+
+    def shift(self, deployment_id: str, step: int) -> dict[str, Any]:
+        """Apply traffic step ``step``; what comes next (the wait, or done)."""
+        record = self._record(deployment_id)
+        if step >= len(record.steps):
+            raise ValueError(
+                f"{deployment_id} has {len(record.steps)} traffic steps, not {step + 1}"
+            )
+        self._poll_alarms(record)
+        current = record.steps[step]
+        last = step == len(record.steps) - 1
+        if not self._store.record_weight(
+            deployment_id, current.weight, last=last, now=self._clock()
+        ):
+            raise self._ended(deployment_id)
+        self._route(record, current.weight)
+        after = self._record(deployment_id)
+        if after.outcome is not None and after.outcome.status.value != "Succeeded":
+            self._put_back(after)
+            raise self._ended(deployment_id, " during the step")
+        return {**self._state(record, step + 1), "waitSeconds": current.wait_seconds, "done": last}
+
+    @abstractmethod
+    def _route(self, record: RecordT, weight: Decimal) -> None:
+        """Production traffic with ``weight`` (0 to 1) on the replacement."""
+
+    @abstractmethod
+    def _put_back(self, record: RecordT) -> None:
+        """All traffic back on the original at once (a failure or a stop); idempotent."""
+
     # --- hooks ----------------------------------------------------------------------------------
 
     def hook(self, deployment_id: str, event: LifecycleEvent, token: str) -> dict[str, Any]:
@@ -181,7 +229,7 @@ class TrafficRollout(ABC, Generic[RecordT]):
         result."""
         now = self._clock()
         if not self._store.start_event(deployment_id, event, token=token, now=now):
-            raise DeploymentEndedError(f"Deployment {deployment_id} has ended.")
+            raise self._ended(deployment_id)
         stored = self._record(deployment_id).events[event]
         if stored.hook_function is None:
             self._store.answer_event(

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import Aws, CfnOutput, Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from rollwright.deployment_plan import HostLimits
@@ -45,6 +46,16 @@ def _function(scope: Construct, package: str, **options: Any) -> PythonFunction:
         service_name=package.replace("_", "-"),
         **options,
     )
+
+
+def _event_function(
+    scope: Construct, package: str, dead_letters_id: str, **options: Any
+) -> tuple[PythonFunction, sqs.IQueue]:
+    """``_function`` for a function EventBridge invokes asynchronously, and its dead-letter queue
+    (construct id ``dead_letters_id``): the function's failed invocations go there, and the
+    event rule's target should send its undeliverable events there too."""
+    dead_letters = DeadLetterQueue(scope, dead_letters_id).queue
+    return _function(scope, package, dead_letter_queue=dead_letters, **options), dead_letters
 
 
 class ControlPlaneStack(Stack):
@@ -121,48 +132,43 @@ class ControlPlaneStack(Stack):
                 "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
             },
         )
-        alarm_dead_letters = DeadLetterQueue(self, "AlarmDeadLetters")
-        alarm = _function(
+        # The functions that change deployments on an event (alarm state change, lifecycle action).
+        deployment_environment = {
+            "TABLE_NAME": table_name,
+            "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
+            **workflows.environment,
+        }
+        alarm, alarm_dead_letters = _event_function(
             self,
             "alarm",
+            "AlarmDeadLetters",
             description="Rollwright alarm watcher: CloudWatch alarm state changes",
             timeout=Duration.minutes(1),
             # Lambda gives CPU in proportion to memory (1,769 MB is one vCPU): the first ALARM
             # usually meets a cold function, whose imports and clients are CPU-bound, and 1 GB
             # gives four times the CPU of 256 MB. It runs a few times a day: the price is nil.
             memory_size=1024,
-            environment={
-                "TABLE_NAME": table_name,
-                "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
-                **workflows.environment,
-            },
-            dead_letter_queue=alarm_dead_letters.queue,
+            environment=deployment_environment,
         )
         AlarmWiring(
             self,
             "AlarmWiring",
             alarm_function=alarm.function,
-            dead_letter_queue=alarm_dead_letters.queue,
+            dead_letter_queue=alarm_dead_letters,
         )
-        auto_scaling_dead_letters = DeadLetterQueue(self, "AutoScalingDeadLetters")
-        auto_scaling = _function(
+        auto_scaling, auto_scaling_dead_letters = _event_function(
             self,
             "auto_scaling",
+            "AutoScalingDeadLetters",
             description="Rollwright Auto Scaling: launch deployments for lifecycle actions",
             timeout=Duration.minutes(1),
-            environment={
-                "TABLE_NAME": table_name,
-                "HOST_QUEUE_PREFIX": HOST_QUEUE_PREFIX,
-                **workflows.environment,
-                **limit_environment,
-            },
-            dead_letter_queue=auto_scaling_dead_letters.queue,
+            environment={**deployment_environment, **limit_environment},
         )
         AutoScalingWiring(
             self,
             "AutoScalingWiring",
             auto_scaling_function=auto_scaling.function,
-            dead_letter_queue=auto_scaling_dead_letters.queue,
+            dead_letter_queue=auto_scaling_dead_letters,
         )
         notify_dead_letters = DeadLetterQueue(self, "NotifyDeadLetters")
         notify = _function(
@@ -235,10 +241,13 @@ class ControlPlaneStack(Stack):
             hook_runner=hook_runner,
         )
         # Launch deployments start Server executions; lifecycle hooks come and go with the
-        # deployment groups (api); lifecycle actions are completed by the auto scaling function
-        # (at once, or when no deployment is due) and the workflow's finish step.
+        # deployment groups (api; the workflow, when a succeeded blue/green deployment's green
+        # Auto Scaling groups become the group's: rollwright/blue_green_adoption.py); lifecycle
+        # actions are completed by the auto scaling function (at once, or when no deployment is
+        # due) and the workflow's finish step.
         workflows.server.grant_start_execution(auto_scaling.role)
         grant_hook_management(api.role)
+        grant_hook_management(workflow.role)
         grant_action_completion(auto_scaling.role)
         grant_action_completion(workflow.role)
         # The workflow's sweep keeps a running launch or termination's action alive.

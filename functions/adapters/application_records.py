@@ -18,14 +18,18 @@ and delete change the count in the same transaction as the item.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from functions.adapters.dynamodb_errors import cancellation_reasons, error_code, throttled_or_raise
-from functions.adapters.item_reads import batch_get_items, query_attribute
+from functions.adapters.item_reads import batch_get_items
+from functions.adapters.named_records import (
+    create_time_attribute,
+    create_time_from,
+    name_index_key,
+    names_after,
+)
 from rollwright.applications import (
     APPLICATION_LIMIT,
     Application,
@@ -40,11 +44,9 @@ from rollwright.errors import ThrottlingException
 APPLICATION_SORT_KEY = "APPLICATION"
 # One counter item holds the number of applications, for CodeDeploy's quota.
 APPLICATION_COUNT_KEY = {"pk": {"S": "APPLICATIONS"}, "sk": {"S": "COUNT"}}
-APPLICATIONS_INDEX = "gsi1"
 APPLICATIONS_PARTITION = "APPLICATIONS"
 # A rename that keeps losing to tag changes gives up and asks the caller to retry.
 RENAME_ATTEMPTS = 3
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def application_key(name: str) -> dict[str, Any]:
@@ -52,18 +54,17 @@ def application_key(name: str) -> dict[str, Any]:
 
 
 def _index_key(name: str) -> dict[str, Any]:
-    return {"gsi1pk": {"S": APPLICATIONS_PARTITION}, "gsi1sk": {"S": name}}
+    return name_index_key(APPLICATIONS_PARTITION, name)
 
 
 def application_item(application: Application) -> dict[str, Any]:
-    milliseconds = round(application.create_time.timestamp() * 1000)
     item: dict[str, Any] = {
         **application_key(application.name),
         **_index_key(application.name),
         "application_id": {"S": application.application_id},
         "application_name": {"S": application.name},
         "compute_platform": {"S": application.compute_platform.value},
-        "create_time": {"N": str(Decimal(milliseconds) / 1000)},
+        "create_time": create_time_attribute(application.create_time),
         "linked_to_github": {"BOOL": application.linked_to_github},
         "tags": {
             "L": [{"M": {"key": {"S": t.key}, "value": {"S": t.value}}} for t in application.tags]
@@ -79,7 +80,7 @@ def application_from_item(item: dict[str, Any]) -> Application:
         application_id=item["application_id"]["S"],
         name=item["application_name"]["S"],
         compute_platform=ComputePlatform(item["compute_platform"]["S"]),
-        create_time=_EPOCH + timedelta(milliseconds=int(Decimal(item["create_time"]["N"]) * 1000)),
+        create_time=create_time_from(item["create_time"]),
         tags=tuple(Tag(tag["M"]["key"]["S"], tag["M"]["value"]["S"]) for tag in item["tags"]["L"]),
         linked_to_github=item["linked_to_github"]["BOOL"],
         github_account_name=item.get("github_account_name", {}).get("S"),
@@ -135,17 +136,8 @@ class DynamoApplicationStore:
         return {application.name: application for application in found}
 
     def names_after(self, after: str | None, limit: int) -> list[str]:
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": APPLICATIONS_INDEX,
-            "KeyConditionExpression": "gsi1pk = :applications",
-            "ExpressionAttributeValues": {":applications": {"S": APPLICATIONS_PARTITION}},
-            "ProjectionExpression": "gsi1sk",
-        }
-        if after is not None:
-            # The key of the last name listed; the item need not exist any more.
-            query["ExclusiveStartKey"] = {**application_key(after), **_index_key(after)}
-        return query_attribute(self._client, query, "gsi1sk", limit)
+        after_key = None if after is None else {**application_key(after), **_index_key(after)}
+        return names_after(self._client, self._table, APPLICATIONS_PARTITION, after_key, limit)
 
     def rename(self, application: Application, new_name: str) -> None:
         """Move the item to ``new_name`` in one transaction.

@@ -9,6 +9,7 @@ wait).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -89,32 +90,34 @@ class AutoScalingLifecycleActions:
         self._autoscaling = autoscaling
 
     def complete(self, action: LifecycleAction, result: LifecycleActionResult) -> None:
-        try:
-            self._autoscaling.complete_lifecycle_action(
-                LifecycleHookName=action.hook_name,
-                AutoScalingGroupName=action.auto_scaling_group,
-                LifecycleActionToken=action.token,
-                InstanceId=action.instance_id,
-                LifecycleActionResult=result.value,
-            )
-        except ClientError as error:
-            # The action timed out or was completed already: the instance has moved on.
-            logger.warning(
-                "lifecycle action not completed",
-                extra={"instance": action.instance_id, "error": str(error)},
-            )
+        self._call(
+            self._autoscaling.complete_lifecycle_action,
+            action,
+            "lifecycle action not completed",
+            LifecycleActionResult=result.value,
+        )
 
     def record_heartbeat(self, action: LifecycleAction) -> None:
+        self._call(
+            self._autoscaling.record_lifecycle_action_heartbeat,
+            action,
+            "lifecycle action heartbeat not recorded",
+        )
+
+    @staticmethod
+    def _call(
+        operation: Callable[..., Any], action: LifecycleAction, failure: str, **parameters: Any
+    ) -> None:
+        """``operation`` on ``action``; an error is logged as ``failure``, not raised: the action
+        timed out or was completed already, so the instance has moved on and there is nothing
+        left to answer or keep alive."""
         try:
-            self._autoscaling.record_lifecycle_action_heartbeat(
+            operation(
                 LifecycleHookName=action.hook_name,
                 AutoScalingGroupName=action.auto_scaling_group,
                 LifecycleActionToken=action.token,
                 InstanceId=action.instance_id,
+                **parameters,
             )
         except ClientError as error:
-            # Completed or timed out meanwhile: nothing left to keep alive.
-            logger.warning(
-                "lifecycle action heartbeat not recorded",
-                extra={"instance": action.instance_id, "error": str(error)},
-            )
+            logger.warning(failure, extra={"instance": action.instance_id, "error": str(error)})

@@ -73,7 +73,7 @@ def read_blue_green(
         rollback=bool(document.get("rollback")),
         copy_source=document.get("copy_source"),
         delete_copy=document.get("delete_copy"),
-        target_instances=_read_target_instances(document.get("target_instances")),
+        target_instances=read_target_instances(document.get("target_instances")),
         load_balancers=(
             None
             if load_balancers is None
@@ -101,7 +101,7 @@ def _target_instances_attribute(target_instances: TargetInstances) -> dict[str, 
     }
 
 
-def _read_target_instances(document: dict[str, Any] | None) -> TargetInstances | None:
+def read_target_instances(document: dict[str, Any] | None) -> TargetInstances | None:
     if document is None:
         return None
     return TargetInstances(

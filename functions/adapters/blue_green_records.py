@@ -21,6 +21,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from functions.adapters.blue_green_items import read_target_instances
 from functions.adapters.deployment_records import deployment_key
 from functions.adapters.dynamodb_errors import CONDITION_FAILED, error_code, update_if
 from functions.adapters.rollout_items import (
@@ -79,6 +80,7 @@ class BlueGreenRecords:
             application_name=str(item["application_name"]),
             deployment_group_name=str(item["deployment_group_name"]),
             copy_source=blue_green.get("copy_source"),
+            target_instances=read_target_instances(blue_green.get("target_instances")),
             delete_copy=blue_green.get("delete_copy"),
             stop=_stop(item.get("stop_requested")),
         )

@@ -20,14 +20,17 @@ succeed. Predefined configurations are never stored.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from functions.adapters.dynamodb_errors import cancellation_reasons, throttled, throttled_or_raise
-from functions.adapters.item_reads import query_attribute
+from functions.adapters.named_records import (
+    create_time_attribute,
+    create_time_from,
+    name_index_key,
+    names_after,
+)
 from rollwright.deployment_configs import (
     DeploymentConfig,
     deployment_config_already_exists,
@@ -37,9 +40,7 @@ from rollwright.operations.deployment_configs import definition_members, read_de
 
 DEPLOYMENT_CONFIG_SORT_KEY = "DEPLOYMENT_CONFIG"
 DEPLOYMENT_CONFIGS_PARTITION = "DEPLOYMENT_CONFIGS"
-CONFIGS_INDEX = "gsi1"
 _COUNT_KEY = {"pk": {"S": DEPLOYMENT_CONFIGS_PARTITION}, "sk": {"S": "COUNT"}}
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def deployment_config_key(name: str) -> dict[str, Any]:
@@ -47,17 +48,16 @@ def deployment_config_key(name: str) -> dict[str, Any]:
 
 
 def _index_key(name: str) -> dict[str, Any]:
-    return {"gsi1pk": {"S": DEPLOYMENT_CONFIGS_PARTITION}, "gsi1sk": {"S": name}}
+    return name_index_key(DEPLOYMENT_CONFIGS_PARTITION, name)
 
 
 def deployment_config_item(config: DeploymentConfig) -> dict[str, Any]:
-    milliseconds = round(config.create_time.timestamp() * 1000)
     return {
         **deployment_config_key(config.name),
         **_index_key(config.name),
         "deployment_config_id": {"S": config.deployment_config_id},
         "deployment_config_name": {"S": config.name},
-        "create_time": {"N": str(Decimal(milliseconds) / 1000)},
+        "create_time": create_time_attribute(config.create_time),
         "definition": {"S": json.dumps(definition_members(config.definition))},
         "use_count": {"N": "0"},
     }
@@ -67,7 +67,7 @@ def deployment_config_from_item(item: dict[str, Any]) -> DeploymentConfig:
     return DeploymentConfig(
         deployment_config_id=item["deployment_config_id"]["S"],
         name=item["deployment_config_name"]["S"],
-        create_time=_EPOCH + timedelta(milliseconds=int(Decimal(item["create_time"]["N"]) * 1000)),
+        create_time=create_time_from(item["create_time"]),
         definition=read_definition(json.loads(item["definition"]["S"])),
     )
 
@@ -126,17 +126,10 @@ class DynamoDeploymentConfigStore:
         return None if item is None else deployment_config_from_item(item)
 
     def names_after(self, after: str | None, limit: int) -> list[str]:
-        query: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": CONFIGS_INDEX,
-            "KeyConditionExpression": "gsi1pk = :configs",
-            "ExpressionAttributeValues": {":configs": {"S": DEPLOYMENT_CONFIGS_PARTITION}},
-            "ProjectionExpression": "gsi1sk",
-        }
-        if after is not None:
-            # The key of the last name listed; the item need not exist any more.
-            query["ExclusiveStartKey"] = {**deployment_config_key(after), **_index_key(after)}
-        return query_attribute(self._client, query, "gsi1sk", limit)
+        after_key = None if after is None else {**deployment_config_key(after), **_index_key(after)}
+        return names_after(
+            self._client, self._table, DEPLOYMENT_CONFIGS_PARTITION, after_key, limit
+        )
 
     def remove(self, name: str) -> None:
         try:

@@ -21,14 +21,13 @@ from functions.adapters.dynamodb_errors import (
     error_code,
     update_if,
 )
+from functions.adapters.rollout_claims import DeploymentOrders, claim, counter_additions
 from functions.adapters.rollout_events import record_events
 from functions.adapters.rollout_items import (
     deployment_item,
     milliseconds,
     outcome_document,
     position_item,
-    position_key,
-    read_counters,
     read_deployment,
     read_host,
     target_item,
@@ -40,15 +39,12 @@ from rollwright.host_progress import HostRecord
 from rollwright.lifecycle_segments import EventProgress
 from rollwright.rollout import InstanceStatus
 from rollwright.rollout_counters import (
-    CounterDelta,
     RolloutCounters,
     RolloutOutcome,
-    claim_condition,
-    claim_delta,
     result_delta,
     skip_delta,
 )
-from rollwright.rollout_store import DeploymentRecord, FinalStatus
+from rollwright.rollout_store import Claim, DeploymentRecord, FinalStatus
 
 # TransactWriteItems takes at most 100 items.
 TRANSACTION_LIMIT = 100
@@ -71,6 +67,7 @@ class RolloutRecords:
         self._table = table
         self._client = table.meta.client
         self._name = table.name
+        self._orders = DeploymentOrders(table)
 
     # --- creating -----------------------------------------------------------------------------
 
@@ -145,13 +142,8 @@ class RolloutRecords:
         ).get("Item")
         return item
 
-    def host_at(self, deployment_id: str, position: int) -> str:
-        item = self._table.get_item(
-            Key=position_key(deployment_id, position), ConsistentRead=True
-        ).get("Item")
-        if item is None:
-            raise LookupError(f"deployment {deployment_id} has no position {position}")
-        return str(item["host_id"])
+    def host_at(self, deployment_id: str, position: int, *, rollout_pass: str = "") -> str:
+        return self._orders.host_at(deployment_id, position, rollout_pass=rollout_pass)
 
     def unfinished_hosts(self, deployment_id: str) -> list[HostRecord]:
         hosts: list[HostRecord] = []
@@ -176,51 +168,35 @@ class RolloutRecords:
 
     # --- the workflow's wait ------------------------------------------------------------------
 
-    def store_task_token(self, deployment_id: str, token: str) -> bool:
+    def store_task_token(self, deployment_id: str, token: str) -> DeploymentRecord | None:
         now = milliseconds(time.time())
-        return self._update(
-            deployment_key(deployment_id),
-            "SET task_token = :token, start_time_ms = if_not_exists(start_time_ms, :now)",
-            "#s = :in_progress",
-            {":token": token, ":now": now, ":in_progress": DeploymentStatus.IN_PROGRESS.value},
-        )
-
-    # --- the counters -------------------------------------------------------------------------
-
-    def claim(
-        self, deployment_id: str, position: int, *, host_is_healthy: bool
-    ) -> RolloutCounters | None:
-        condition = claim_condition(host_is_healthy=host_is_healthy)
-        clauses = [
-            "claimed = :position",
-            "free_slots >= :min_free",
-            "attribute_not_exists(outcome)",
-            "attribute_not_exists(stop_requested)",
-            "#s = :in_progress",
-        ]
-        values: dict[str, Any] = {
-            ":position": position,
-            ":min_free": condition.min_free_slots,
-            ":in_progress": DeploymentStatus.IN_PROGRESS.value,
-        }
-        if condition.min_headroom is not None:
-            clauses.append("headroom >= :min_headroom")
-            values[":min_headroom"] = condition.min_headroom
-        additions, added = _additions(claim_delta(host_is_healthy=host_is_healthy))
         try:
             answer = self._table.update_item(
                 Key=deployment_key(deployment_id),
-                UpdateExpression=f"ADD claimed :one, {additions}",
-                ConditionExpression=" AND ".join(clauses),
+                UpdateExpression=(
+                    "SET task_token = :token, start_time_ms = if_not_exists(start_time_ms, :now)"
+                ),
+                ConditionExpression="#s = :in_progress",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={**values, **added, ":one": 1},
+                ExpressionAttributeValues={
+                    ":token": token,
+                    ":now": now,
+                    ":in_progress": DeploymentStatus.IN_PROGRESS.value,
+                },
                 ReturnValues="ALL_NEW",
             )
         except ClientError as error:
             if error_code(error) == CONDITION_FAILED:
                 return None
             raise
-        return read_counters(answer["Attributes"])
+        return read_deployment(answer["Attributes"])
+
+    # --- the counters -------------------------------------------------------------------------
+
+    def claim(
+        self, deployment_id: str, *, host_is_healthy: bool, position: int | None = None
+    ) -> Claim:
+        return claim(self._table, deployment_id, host_is_healthy=host_is_healthy, position=position)
 
     def record_result(
         self, host: HostRecord, *, succeeded: bool, now: float, silent_since: float | None = None
@@ -236,7 +212,7 @@ class RolloutRecords:
         if silent_since is not None:
             condition += " AND last_seen_at_ms = :seen"
             values[":seen"] = milliseconds(silent_since)
-        additions, added = _additions(result_delta(succeeded=succeeded))
+        additions, added = counter_additions(result_delta(succeeded=succeeded))
         try:
             self._client.transact_write_items(
                 TransactItems=[
@@ -267,7 +243,7 @@ class RolloutRecords:
         return True
 
     def end(self, deployment_id: str, outcome: RolloutOutcome, counters: RolloutCounters) -> bool:
-        additions, added = _additions(skip_delta(counters))
+        additions, added = counter_additions(skip_delta(counters))
         update = "SET outcome = :outcome" + (f" ADD {additions}" if additions else "")
         return self._update(
             deployment_key(deployment_id),
@@ -394,10 +370,3 @@ class RolloutRecords:
     ) -> bool:
         status = {"#s": "status"} if names else None
         return update_if(self._table, key, update, condition, values, names=status)
-
-
-def _additions(delta: CounterDelta) -> tuple[str, dict[str, Any]]:
-    """``delta`` as the clauses of an ``ADD`` and their values."""
-    pairs = delta.additions()
-    clauses = ", ".join(f"{name} :add_{name}" for name, _ in pairs)
-    return clauses, {f":add_{name}": value for name, value in pairs}

@@ -39,6 +39,8 @@ def notifications_for(
         return Notifications()
     sort_key = str(stream.keys.get("sk", ""))
     old, new = stream.old_image or None, stream.new_image or None
+    if new is None:
+        return Notifications()  # the item was deleted: not a state change
     at = _record_time(stream.approximate_creation_date_time)
     if sort_key == DEPLOYMENT_SORT_KEY:
         return _deployment_change(old, new, lookups, place, at)
@@ -49,13 +51,11 @@ def notifications_for(
 
 def _deployment_change(
     old: dict[str, Any] | None,
-    new: dict[str, Any] | None,
+    new: dict[str, Any],
     lookups: DeploymentLookups,
     place: AccountRegion,
     at: datetime,
 ) -> Notifications:
-    if new is None:
-        return Notifications()
     deployment = read_stored_deployment(new)
     is_rollback = (
         deployment.creator == ROLLBACK_CREATOR
@@ -81,13 +81,11 @@ def _deployment_change(
 
 def _target_change(
     old: dict[str, Any] | None,
-    new: dict[str, Any] | None,
+    new: dict[str, Any],
     lookups: DeploymentLookups,
     place: AccountRegion,
     at: datetime,
 ) -> Notifications:
-    if new is None:
-        return Notifications()
     events = instance_trigger_events(
         None if old is None else InstanceStatus(old["status"]), InstanceStatus(new["status"])
     )

@@ -40,7 +40,7 @@ from functions.workflow.blue_green_steps import BlueGreenSteps
 from functions.workflow.bookkeeping import FinishBookkeeping
 from functions.workflow.ecs_steps import ECS_STEPS
 from rollwright.alarm_watch import alarm_to_stop
-from rollwright.blue_green_adoption import DeploymentGroupCopyAdoption
+from rollwright.blue_green_adoption import DeploymentGroupAdoption
 from rollwright.blue_green_rollout import BlueGreenRollout
 from rollwright.deployment_rollbacks import DeploymentRollbacks
 from rollwright.ecs_rollout import EcsRollout
@@ -75,8 +75,8 @@ def _blue_green_rollout(function_arn: str) -> BlueGreenRollout:
         BlueGreenRecords(_table),
         Ec2BlueInstances(boto3.client("ec2")),
         copies=AutoScalingCopies(boto3.client("autoscaling")),
-        # The Server machine is not needed: adopting a copy starts no deployment.
-        adoption=DeploymentGroupCopyAdoption(_services(function_arn, "").deployment_groups),
+        # The Server machine is not needed: adopting the green fleet starts no deployment.
+        adoption=DeploymentGroupAdoption(_services(function_arn, "").deployment_groups),
         clock=time.time,
     )
 

@@ -4,7 +4,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from agent.poller import CommandPoller, QueueMissingError
+from agent.poller import CommandPoller, QueueMissingError, ReceivedCommand
 from tests.agent.host_commands import (
     HOST_ID,
     QUEUE_NAME,
@@ -37,6 +37,15 @@ def _poller(sqs, visibility_timeout_seconds=300):
         wait_seconds=1,
         visibility_timeout_seconds=visibility_timeout_seconds,
     )
+
+
+def _in_flight(sqs, queue_url, **poller_options) -> tuple[CommandPoller, ReceivedCommand]:
+    """A poller that has received the host command sent to the queue (now in flight)."""
+    sqs.send_message(QueueUrl=queue_url, MessageBody=a_host_command_body())
+    poller = _poller(sqs, **poller_options)
+    received = poller.receive()
+    assert received is not None
+    return poller, received
 
 
 def _calls(client) -> list[str]:
@@ -94,33 +103,28 @@ def test_a_message_that_is_not_a_command_for_this_host_is_deleted_unrun(sqs, que
 
 
 def test_a_released_command_is_visible_again_at_once(sqs, queue_url):
-    sqs.send_message(QueueUrl=queue_url, MessageBody=a_host_command_body())
-    poller = _poller(sqs)
-    received = poller.receive()
-    assert received is not None
+    # Given a command in flight / When the agent releases it / Then it is visible again
+    poller, received = _in_flight(sqs, queue_url)
     poller.release(received)
     assert queue_depth(sqs, queue_url) == (1, 0)
 
 
 def test_a_finished_command_is_deleted(sqs, queue_url):
-    sqs.send_message(QueueUrl=queue_url, MessageBody=a_host_command_body())
-    poller = _poller(sqs)
-    received = poller.receive()
-    assert received is not None
+    # Given a command in flight / When the agent deletes it / Then the queue is empty
+    poller, received = _in_flight(sqs, queue_url)
     poller.delete(received)
     assert queue_depth(sqs, queue_url) == (0, 0)
 
 
 def test_extending_visibility_sets_the_configured_timeout(sqs, queue_url):
-    sqs.send_message(QueueUrl=queue_url, MessageBody=a_host_command_body())
-    poller = _poller(sqs, visibility_timeout_seconds=120)
+    # Given a command in flight with a poller configured for 120 s of visibility
+    poller, received = _in_flight(sqs, queue_url, visibility_timeout_seconds=120)
     captured: list[dict] = []
     sqs.meta.events.register(
         "provide-client-params.sqs.ChangeMessageVisibility",
         lambda params, **_: captured.append(params),
     )
-    received = poller.receive()
-    assert received is not None
+    # When the agent extends it / Then its visibility is set to the configured timeout
     poller.extend(received)
     assert captured[0]["VisibilityTimeout"] == 120
     assert captured[0]["ReceiptHandle"] == received.receipt_handle

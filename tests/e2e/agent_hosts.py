@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from devstack.agent_hosts import (
     Host,
@@ -32,6 +33,7 @@ __all__ = [
     "Host",
     "operator_session",
     "registered_fleet",
+    "revision_location",
     "start_agent",
     "start_agent_process",
     "upload_revision",
@@ -63,6 +65,20 @@ def upload_revision(
         scripts={f"{event}.sh": script for event in hooks},
     )
     return upload_bundle(devstack, bundle, key)
+
+
+def revision_location(revision: S3Revision) -> dict[str, Any]:
+    """An uploaded bundle as CreateDeployment's ``revision``: an S3 RevisionLocation."""
+    return {
+        "revisionType": "S3",
+        "s3Location": {
+            "bucket": revision.bucket,
+            "key": revision.key,
+            "bundleType": "zip",
+            "eTag": revision.etag,
+            **({"version": revision.version} if revision.version else {}),
+        },
+    }
 
 
 AGENT_PROCESS = """\

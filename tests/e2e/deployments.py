@@ -164,6 +164,18 @@ def until(condition: Callable[[], object], timeout: float = 60.0, what: str = "c
         time.sleep(0.1)
 
 
+def ended_deployment(codedeploy: Any, deployment_id: str, timeout: float = 120.0) -> dict[str, Any]:
+    """GetDeployment's ``deploymentInfo`` once the deployment has ended (Succeeded, Failed or
+    Stopped), read through the stock client every half second."""
+    deadline = time.monotonic() + timeout
+    while True:
+        info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
+        if info["status"] in ("Succeeded", "Failed", "Stopped"):
+            return dict(info)
+        assert time.monotonic() < deadline, f"{deployment_id} is still {info['status']}"
+        time.sleep(0.5)
+
+
 def host_statuses(devstack, deployment_id: str, hosts: Iterable[Host]) -> list[str]:
     """Each host's target status, in the order given."""
     found = records(devstack)

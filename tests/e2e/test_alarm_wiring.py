@@ -2,21 +2,13 @@
 
 import time
 
+from tests.e2e.alarms import put_quiet_alarm
+
 
 def test_an_alarm_entering_alarm_is_recorded_by_the_alarm_function(devstack):
     # Given an alarm in OK
     cloudwatch = devstack.aws_client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName="e2e-errors",
-        MetricName="Errors",
-        Namespace="E2E",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
-    cloudwatch.set_alarm_state(AlarmName="e2e-errors", StateValue="OK", StateReason="quiet")
+    put_quiet_alarm(cloudwatch, "e2e-errors")
     # When it goes to ALARM
     cloudwatch.set_alarm_state(AlarmName="e2e-errors", StateValue="ALARM", StateReason="errors")
     # Then the alarm function records the new state in the table

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.agent_hosts import upload_revision
+from tests.e2e.agent_hosts import revision_location, upload_revision
+from tests.e2e.deployments import ended_deployment
 from tests.e2e.fleet_agents import FleetAgents, group_members, launch_auto_scaling_group
 from tests.e2e.test_deployments_api import ROLE
 
@@ -35,24 +36,37 @@ TIMEOUT = 120.0
 LAUNCH_HOOK_PREFIX = "CodeDeploy-managed-automatic-launch-deployment-hook-web-"
 
 
-def _location(devstack, tmp_path: Path, suffix: str, version: str) -> dict[str, Any]:
+def _application(codedeploy: Any, prefix: str, auto_scaling_group: str, **group: Any) -> str:
+    """A new application (``<prefix>-<random>``) whose deployment group "web" is on
+    ``auto_scaling_group``, with ``group``'s other CreateDeploymentGroup members; its name."""
+    application = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    codedeploy.create_application(applicationName=application)
+    codedeploy.create_deployment_group(
+        applicationName=application,
+        deploymentGroupName="web",
+        serviceRoleArn=ROLE,
+        autoScalingGroups=[auto_scaling_group],
+        **group,
+    )
+    return application
+
+
+def _deploy(devstack, tmp_path: Path, codedeploy: Any, application: str, version: str) -> str:
+    """A deployment to "web" of a revision whose ApplicationStart writes ``version``."""
     revision = upload_revision(
         devstack,
         tmp_path / version,
-        f"e2e/asg-{suffix}-{version}.zip",
+        f"e2e/{application}-{version}.zip",
         hooks=HOOKS,
         script=SCRIPT.format(version=version),
     )
-    return {
-        "revisionType": "S3",
-        "s3Location": {
-            "bucket": revision.bucket,
-            "key": revision.key,
-            "bundleType": "zip",
-            "eTag": revision.etag,
-            **({"version": revision.version} if revision.version else {}),
-        },
-    }
+    return str(
+        codedeploy.create_deployment(
+            applicationName=application,
+            deploymentGroupName="web",
+            revision=revision_location(revision),
+        )["deploymentId"]
+    )
 
 
 def _until(condition, what: str, timeout: float = TIMEOUT):
@@ -84,30 +98,14 @@ def _lifecycle_state(autoscaling: Any, instance_id: str) -> str:
     return str(state["LifecycleState"])
 
 
-def _ended(codedeploy: Any, deployment_id: str) -> dict[str, Any]:
-    def ended() -> dict[str, Any] | None:
-        info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
-        return info if info["status"] in ("Succeeded", "Failed", "Stopped") else None
-
-    return dict(_until(ended, f"deployment {deployment_id} to end"))
-
-
 def test_a_scale_out_instance_gets_the_last_good_revision_before_going_in_service(
     devstack, tmp_path, auto_scaling_group
 ):
     name, agents, autoscaling = auto_scaling_group
     hosts = agents.hosts
-    suffix = uuid.uuid4().hex[:8]
     codedeploy = devstack.codedeploy_client()
-    application = f"asg-e2e-{suffix}"
-    codedeploy.create_application(applicationName=application)
     # Given a deployment group on the Auto Scaling group, which installs its launch hook
-    codedeploy.create_deployment_group(
-        applicationName=application,
-        deploymentGroupName="web",
-        serviceRoleArn=ROLE,
-        autoScalingGroups=[name],
-    )
+    application = _application(codedeploy, "asg-e2e", name)
     info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName="web")
     (installed,) = info["deploymentGroupInfo"]["autoScalingGroups"]
     assert installed["name"] == name
@@ -117,12 +115,8 @@ def test_a_scale_out_instance_gets_the_last_good_revision_before_going_in_servic
         (installed["hook"], "autoscaling:EC2_INSTANCE_LAUNCHING")
     ]
     # And v1 deployed successfully to its instance
-    first = codedeploy.create_deployment(
-        applicationName=application,
-        deploymentGroupName="web",
-        revision=_location(devstack, tmp_path, suffix, "v1"),
-    )["deploymentId"]
-    assert _ended(codedeploy, first)["status"] == "Succeeded"
+    first = _deploy(devstack, tmp_path, codedeploy, application, "v1")
+    assert ended_deployment(codedeploy, first)["status"] == "Succeeded"
     assert [(h.root / "version").read_text().strip() for h in hosts.values()] == ["v1"]
 
     # When the Auto Scaling group scales out by one
@@ -143,7 +137,7 @@ def test_a_scale_out_instance_gets_the_last_good_revision_before_going_in_servic
         return None
 
     launch = _until(launch_deployment, "the launch deployment")
-    assert _ended(codedeploy, launch["deploymentId"])["status"] == "Succeeded"
+    assert ended_deployment(codedeploy, launch["deploymentId"])["status"] == "Succeeded"
     assert (
         launch["revision"]
         == codedeploy.get_deployment(deploymentId=first)["deploymentInfo"]["revision"]
@@ -183,31 +177,14 @@ def test_an_instance_launched_during_a_deployment_is_auto_updated_after_it(
     name, agents, autoscaling = auto_scaling_group
     hosts = agents.hosts
     (old,) = hosts
-    suffix = uuid.uuid4().hex[:8]
     codedeploy = devstack.codedeploy_client()
-    application = f"asg-update-{suffix}"
-    codedeploy.create_application(applicationName=application)
     # Given a group on the Auto Scaling group (outdatedInstancesStrategy UPDATE) with v1 deployed
-    codedeploy.create_deployment_group(
-        applicationName=application,
-        deploymentGroupName="web",
-        serviceRoleArn=ROLE,
-        autoScalingGroups=[name],
-        outdatedInstancesStrategy="UPDATE",
-    )
-    first = codedeploy.create_deployment(
-        applicationName=application,
-        deploymentGroupName="web",
-        revision=_location(devstack, tmp_path, suffix, "v1"),
-    )["deploymentId"]
-    assert _ended(codedeploy, first)["status"] == "Succeeded"
+    application = _application(codedeploy, "asg-update", name, outdatedInstancesStrategy="UPDATE")
+    first = _deploy(devstack, tmp_path, codedeploy, application, "v1")
+    assert ended_deployment(codedeploy, first)["status"] == "Succeeded"
     # And v2 in progress, held in its ValidateService
     (hosts[old].root / "hold").touch()
-    second = codedeploy.create_deployment(
-        applicationName=application,
-        deploymentGroupName="web",
-        revision=_location(devstack, tmp_path, suffix, "v2"),
-    )["deploymentId"]
+    second = _deploy(devstack, tmp_path, codedeploy, application, "v2")
     _until(lambda: (hosts[old].root / "version").read_text().strip() == "v2", "v2 to install")
 
     # When the group scales out during v2 (agents attached by the watcher, as for a copied
@@ -217,17 +194,17 @@ def test_an_instance_launched_during_a_deployment_is_auto_updated_after_it(
     (new,) = set(group_members(autoscaling, name)) - {old}
     _until(lambda: new in hosts, "an agent on the new instance", timeout=30)
     (launch,) = _until(lambda: _created_by(codedeploy, application, "autoscaling"), "launch")
-    assert _ended(codedeploy, launch["deploymentId"])["status"] == "Succeeded"
+    assert ended_deployment(codedeploy, launch["deploymentId"])["status"] == "Succeeded"
     assert (hosts[new].root / "version").read_text().strip() == "v1"
     # And v2 then succeeds
     (hosts[old].root / "hold").unlink()
-    assert _ended(codedeploy, second)["status"] == "Succeeded"
+    assert ended_deployment(codedeploy, second)["status"] == "Succeeded"
 
     # Then an auto-update deployment brings v2 to the new instance
     (update,) = _until(
         lambda: _created_by(codedeploy, application, "CodeDeployAutoUpdate"), "the auto-update"
     )
-    assert _ended(codedeploy, update["deploymentId"])["status"] == "Succeeded"
+    assert ended_deployment(codedeploy, update["deploymentId"])["status"] == "Succeeded"
     targets = codedeploy.list_deployment_targets(deploymentId=update["deploymentId"])
     assert targets["targetIds"] == [new]
     assert (hosts[new].root / "version").read_text().strip() == "v2"
@@ -245,16 +222,8 @@ def test_termination_hooks_come_with_the_group_and_go_with_its_deletion(
 ):
     name, _, autoscaling = auto_scaling_group
     codedeploy = devstack.codedeploy_client()
-    application = f"asg-term-{uuid.uuid4().hex[:8]}"
-    codedeploy.create_application(applicationName=application)
     # When a group with terminationHookEnabled is created on the Auto Scaling group
-    codedeploy.create_deployment_group(
-        applicationName=application,
-        deploymentGroupName="web",
-        serviceRoleArn=ROLE,
-        autoScalingGroups=[name],
-        terminationHookEnabled=True,
-    )
+    application = _application(codedeploy, "asg-term", name, terminationHookEnabled=True)
     # Then the Auto Scaling group holds its launch and termination hooks, as the group says
     info = codedeploy.get_deployment_group(applicationName=application, deploymentGroupName="web")
     (installed,) = info["deploymentGroupInfo"]["autoScalingGroups"]
@@ -276,24 +245,11 @@ def test_a_scale_in_instance_runs_a_termination_deployment_then_terminates(
 ):
     name, agents, autoscaling = auto_scaling_group
     (old,) = agents.hosts
-    suffix = uuid.uuid4().hex[:8]
     codedeploy = devstack.codedeploy_client()
-    application = f"asg-scale-in-{suffix}"
-    codedeploy.create_application(applicationName=application)
     # Given a group with terminationHookEnabled on the Auto Scaling group, with v1 deployed
-    codedeploy.create_deployment_group(
-        applicationName=application,
-        deploymentGroupName="web",
-        serviceRoleArn=ROLE,
-        autoScalingGroups=[name],
-        terminationHookEnabled=True,
-    )
-    first = codedeploy.create_deployment(
-        applicationName=application,
-        deploymentGroupName="web",
-        revision=_location(devstack, tmp_path, suffix, "v1"),
-    )["deploymentId"]
-    assert _ended(codedeploy, first)["status"] == "Succeeded"
+    application = _application(codedeploy, "asg-scale-in", name, terminationHookEnabled=True)
+    first = _deploy(devstack, tmp_path, codedeploy, application, "v1")
+    assert ended_deployment(codedeploy, first)["status"] == "Succeeded"
 
     # When the Auto Scaling group scales in (its instance waits in Terminating:Wait)
     autoscaling.set_desired_capacity(AutoScalingGroupName=name, DesiredCapacity=0)
@@ -303,7 +259,7 @@ def test_a_scale_in_instance_runs_a_termination_deployment_then_terminates(
     (termination,) = _until(
         lambda: _created_by(codedeploy, application, "autoscalingTermination"), "termination"
     )
-    assert _ended(codedeploy, termination["deploymentId"])["status"] == "Succeeded"
+    assert ended_deployment(codedeploy, termination["deploymentId"])["status"] == "Succeeded"
     target = codedeploy.get_deployment_target(
         deploymentId=termination["deploymentId"], targetId=old
     )["deploymentTarget"]["instanceTarget"]

@@ -318,6 +318,31 @@ def test_the_ready_wait_holds_traffic_until_continued_and_keep_alive_keeps_blue(
     assert fleets.registered() == set(fleets.green)
     assert fleets.states(fleets.blue) == {"running"}
     assert info["instanceTerminationWaitTimeStarted"] is False
+    # And blue is out of the deployment group too: it selects green by targetInstances' tags
+    group = codedeploy.get_deployment_group(
+        applicationName=info["applicationName"], deploymentGroupName="web"
+    )["deploymentGroupInfo"]
+    assert group["ec2TagFilters"] == info["targetInstances"]["tagFilters"]
+    # When the next deployment takes the kept blue instances as its replacements
+    second = codedeploy.create_deployment(
+        applicationName=info["applicationName"],
+        deploymentGroupName="web",
+        revision=info["revision"],
+        targetInstances={
+            "tagFilters": [
+                {"Key": "color", "Value": f"blue-{fleets.suffix}", "Type": "KEY_AND_VALUE"}
+            ]
+        },
+    )["deploymentId"]
+    # Then its original fleet is the green one
+    _until(
+        lambda: _info(codedeploy, second)["status"] not in ("Created", "Queued"),
+        f"deployment {second} to start",
+    )
+    assert _labelled(codedeploy, second, "Blue") == set(fleets.green)
+    assert _labelled(codedeploy, second, "Green") == set(fleets.blue)
+    codedeploy.stop_deployment(deploymentId=second)
+    assert _ended(codedeploy, second)["status"] == "Stopped"
 
 
 def test_a_failed_green_install_fails_the_deployment_and_leaves_blue_serving(

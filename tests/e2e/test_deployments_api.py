@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.agent_hosts import HOOKS, Host, registered_fleet, upload_revision
+from tests.e2e.agent_hosts import HOOKS, Host, registered_fleet, revision_location, upload_revision
 
 ROLE = "arn:aws:iam::123456789012:role/codedeploy"
 
@@ -42,16 +42,7 @@ def test_a_server_deployment_runs_on_every_instance_and_reads_back_succeeded(
     codedeploy.create_application(applicationName=application)
     _group(codedeploy, application, "web", suffix)
     revision = upload_revision(devstack, tmp_path / "bundle", f"e2e/{suffix}.zip")
-    location = {
-        "revisionType": "S3",
-        "s3Location": {
-            "bucket": revision.bucket,
-            "key": revision.key,
-            "bundleType": "zip",
-            "eTag": revision.etag,
-            **({"version": revision.version} if revision.version else {}),
-        },
-    }
+    location = revision_location(revision)
 
     # When the stock client creates a deployment, and at once another one to the same group
     deployment_id = codedeploy.create_deployment(

@@ -29,6 +29,7 @@ from devstack.ecs_world import (
 )
 from devstack.lambda_world import api_function, create_hook_functions, scale_waits, set_variables
 from devstack.state import DevstackState
+from tests.e2e.alarms import put_quiet_alarm
 from tests.e2e.test_lambda_deployments import HOOK_SOURCE
 
 WAIT_SCALE = "0.02"
@@ -392,17 +393,7 @@ def test_continue_deployment_of_an_ended_deployment_is_refused(app: EcsApp):
 def test_an_alarm_during_the_canary_bake_shifts_production_back_at_once(app: EcsApp):
     # Given a group watching an alarm (in OK), and a canary baking at 10 %
     cloudwatch = app.devstack.aws_client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName=ALARM,
-        MetricName="Errors",
-        Namespace="E2E",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1.0,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
-    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="quiet")
+    put_quiet_alarm(cloudwatch, ALARM)
     codedeploy = app.devstack.codedeploy_client()
     codedeploy.update_deployment_group(
         applicationName=app.application,

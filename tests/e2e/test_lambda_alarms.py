@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from rollwright.deployment_rollbacks import TRAFFIC_ROLLBACK_MESSAGE
+from tests.e2e.alarms import put_quiet_alarm
 from tests.e2e.test_deployments_api import ROLE
 from tests.e2e.test_lambda_deployments import LambdaApp, app
 from tests.e2e.test_server_alarms import _alarm_events_lost
@@ -41,17 +42,7 @@ def alarmed(app: LambdaApp) -> tuple[LambdaApp, Any]:
     """A group of the Lambda application watching ``ALARM`` (in OK), rolling back on its stops."""
     devstack = app.devstack
     cloudwatch = devstack.aws_client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName=ALARM,
-        MetricName="Errors",
-        Namespace="E2E",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1.0,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
-    cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="quiet")
+    put_quiet_alarm(cloudwatch, ALARM)
     group = dataclasses.replace(app, group="e2e-lambda-alarmed", aliases=[])
     devstack.codedeploy_client().create_deployment_group(
         applicationName=group.application,

@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 
 from tests.e2e.agent_hosts import Host, registered_fleet
+from tests.e2e.alarms import put_quiet_alarm
+from tests.e2e.deployments import ended_deployment
 from tests.e2e.test_deployments_api import ROLE
 from tests.e2e.test_server_rollback import (
     TIMEOUT,
     _deploy,
-    _ended,
     _failures,
     _location,
     _rolled_back,
@@ -37,17 +38,7 @@ def _alarmed_group(devstack, suffix: str) -> tuple[Any, Any, str, str]:
     """An application whose group watches an alarm (in OK) and rolls back when it stops them."""
     codedeploy, cloudwatch = devstack.codedeploy_client(), devstack.aws_client("cloudwatch")
     alarm = f"e2e-errors-{suffix}"
-    cloudwatch.put_metric_alarm(
-        AlarmName=alarm,
-        MetricName="Errors",
-        Namespace="E2E",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1.0,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
-    cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="quiet")
+    put_quiet_alarm(cloudwatch, alarm)
     application = f"alarm-e2e-{suffix}"
     codedeploy.create_application(applicationName=application)
     codedeploy.create_deployment_group(
@@ -100,7 +91,7 @@ def test_an_alarm_stops_a_deployment_and_its_rollback_finishes_under_the_alarm(
     suffix, hosts = fleet4
     codedeploy, cloudwatch, application, alarm = _alarmed_group(devstack, suffix)
     v1 = _location(devstack, tmp_path, suffix, "v1")
-    good = _ended(codedeploy, _deploy(codedeploy, application, v1, "v1"))
+    good = ended_deployment(codedeploy, _deploy(codedeploy, application, v1, "v1"))
     assert good["status"] == "Succeeded", _failures(codedeploy, good)
 
     # When v2 (OneAtATime) has passed two hosts and holds on the third, and the alarm fires
@@ -141,7 +132,7 @@ def test_the_workflow_polls_the_alarms_when_their_events_are_lost(
 
     # Given an alarm already in ALARM when the deployment is created
     cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="ALARM", StateReason="errors")
-    early = _ended(codedeploy, _deploy(codedeploy, application, v1, "under the alarm"))
+    early = ended_deployment(codedeploy, _deploy(codedeploy, application, v1, "under the alarm"))
     # Then it is created and ends Stopped with ALARM_ACTIVE before any host is touched
     assert early["status"] == "Stopped"
     assert early["errorInformation"]["code"] == "ALARM_ACTIVE"
@@ -162,7 +153,7 @@ def test_the_workflow_polls_the_alarms_when_their_events_are_lost(
             assert time.monotonic() < deadline, "the sweep did not stop the deployment"
             time.sleep(0.5)
     (first.root / "hold").unlink()
-    info = _ended(codedeploy, polled)
+    info = ended_deployment(codedeploy, polled)
     assert (info["status"], info["errorInformation"]["code"]) == ("Stopped", "ALARM_ACTIVE")
     cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="quiet")
 

@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.agent_hosts import Host, upload_revision
+from tests.e2e.agent_hosts import Host, revision_location, upload_revision
+from tests.e2e.deployments import ended_deployment
 from tests.e2e.test_deployments_api import ROLE, fleet
 
 __all__ = ["fleet"]
@@ -41,16 +42,7 @@ def _location(devstack, tmp_path: Path, suffix: str, version: str) -> dict[str, 
         hooks=HOOKS,
         script=SCRIPT.format(version=version),
     )
-    return {
-        "revisionType": "S3",
-        "s3Location": {
-            "bucket": revision.bucket,
-            "key": revision.key,
-            "bundleType": "zip",
-            "eTag": revision.etag,
-            **({"version": revision.version} if revision.version else {}),
-        },
-    }
+    return revision_location(revision)
 
 
 def _setup(devstack, suffix: str) -> Any:
@@ -67,25 +59,15 @@ def _setup(devstack, suffix: str) -> Any:
     return codedeploy, application
 
 
-def _ended(codedeploy: Any, deployment_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        info = codedeploy.get_deployment(deploymentId=deployment_id)["deploymentInfo"]
-        if info["status"] in ("Succeeded", "Failed", "Stopped"):
-            return dict(info)
-        assert time.monotonic() < deadline, f"{deployment_id} is still {info['status']}"
-        time.sleep(0.5)
-
-
 def _rolled_back(codedeploy: Any, deployment_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ended deployment and its ended rollback, once its rollbackInfo names one."""
     deadline = time.monotonic() + TIMEOUT
-    while "rollbackDeploymentId" not in (info := _ended(codedeploy, deployment_id)).get(
+    while "rollbackDeploymentId" not in (info := ended_deployment(codedeploy, deployment_id)).get(
         "rollbackInfo", {}
     ):
         assert time.monotonic() < deadline, f"{deployment_id} names no rollback: {info}"
         time.sleep(0.5)
-    return info, _ended(codedeploy, info["rollbackInfo"]["rollbackDeploymentId"])
+    return info, ended_deployment(codedeploy, info["rollbackInfo"]["rollbackDeploymentId"])
 
 
 def _failures(codedeploy: Any, info: dict[str, Any]) -> list[Any]:
@@ -128,7 +110,7 @@ def test_a_failed_deployment_is_rolled_back_to_the_last_good_revision_on_every_h
     codedeploy, application = _setup(devstack, suffix)
     v1 = _location(devstack, tmp_path, suffix, "v1")
     good = _deploy(codedeploy, application, v1, "v1")
-    assert _ended(codedeploy, good)["status"] == "Succeeded"
+    assert ended_deployment(codedeploy, good)["status"] == "Succeeded"
     assert set(_versions(hosts).values()) == {"v1"}
 
     # When v2 fails ValidateService on the second host in deployment order (OneAtATime)
@@ -176,7 +158,7 @@ def test_a_stop_with_rollback_rolls_back(devstack, fleet, tmp_path) -> None:
     first = min(hosts.values(), key=lambda host: host.host_id)
     v1 = _location(devstack, tmp_path, suffix, "v1")
     good = _deploy(codedeploy, application, v1, "v1")
-    ended = _ended(codedeploy, good)
+    ended = ended_deployment(codedeploy, good)
     assert ended["status"] == "Succeeded", _failures(codedeploy, ended)
 
     # When v2 holds on its first host and the deployment is stopped with a rollback

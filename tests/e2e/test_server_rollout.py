@@ -9,20 +9,19 @@ their host's deployment root.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from functions.adapters.rollout_records import RolloutRecords
+from devstack.agent_hosts import stop_agents
 from rollwright.agent_protocol import S3Revision
-from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
-from rollwright.deployment_plan import DeploymentSettings, HostLimits, plan_deployment
-from rollwright.target_selection import DeploymentTarget, TargetKind
-from tests.e2e.agent_hosts import HOOKS, Host, operator_session, start_agent, upload_revision
+from rollwright.deployment_plan import HostLimits
+from tests.e2e.agent_hosts import HOOKS, Host, start_agent, upload_revision
+from tests.e2e.deployments import ONE_AT_A_TIME, most_at_once, records, run_deployment
 
-ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
+__all__ = ["HOOKS", "ONE_AT_A_TIME"]
+
 # Small limits so that a dead host is noticed within seconds on the devstack.
 LIMITS = HostLimits(start_seconds=6, heartbeat_seconds=6, sweep_interval_seconds=2)
 RUN_TIMEOUT = 120.0
@@ -41,75 +40,12 @@ def hosts(devstack, tmp_path) -> Iterator[dict[str, Host]]:
         for name in ("host-a", "host-b", "host-c")
     }
     yield made
-    for host in made.values():
-        if host.daemon is not None:
-            host.daemon.request_shutdown()
-    for host in made.values():
-        if host.thread is not None:
-            host.thread.join(timeout=30)
+    stop_agents(made.values())
 
 
 def _deploy(devstack, revision: S3Revision, hosts: dict[str, Host]) -> tuple[str, dict]:
     """Write a OneAtATime deployment to the hosts, run its state machine to the end."""
-    deployment_id = "d-" + uuid.uuid4().hex[:9].upper()
-    plan = plan_deployment(
-        DeploymentSettings(
-            deployment_id=deployment_id,
-            application_name="e2e-app",
-            application_id=str(uuid.uuid4()),
-            deployment_group_name="e2e-group",
-            deployment_group_id=str(uuid.uuid4()),
-            revision=revision,
-            deployment_config_name="CodeDeployDefault.OneAtATime",
-            minimum_healthy_hosts=ONE_AT_A_TIME,
-            limits=LIMITS,
-        ),
-        [
-            DeploymentTarget(host.host_id, host.host_id, TargetKind.ON_PREMISES)
-            for host in hosts.values()
-        ],
-        create_time=time.time(),
-    )
-    table = (
-        operator_session(devstack)
-        .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
-        .Table(devstack.stack_outputs["TableName"])
-    )
-    RolloutRecords(table).write_plan(plan)
-    stepfunctions = devstack.aws_client("stepfunctions")
-    execution_arn = stepfunctions.start_execution(
-        stateMachineArn=devstack.stack_outputs["ServerStateMachineArn"],
-        name=deployment_id,
-        input=f'{{"deploymentId": "{deployment_id}"}}',
-    )["executionArn"]
-    deadline = time.monotonic() + RUN_TIMEOUT
-    while time.monotonic() < deadline:
-        execution = stepfunctions.describe_execution(executionArn=execution_arn)
-        if execution["status"] != "RUNNING":
-            return deployment_id, execution
-        time.sleep(0.5)
-    raise AssertionError(f"{execution_arn} still running after {RUN_TIMEOUT}s")
-
-
-def _records(devstack) -> RolloutRecords:
-    table = (
-        operator_session(devstack)
-        .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
-        .Table(devstack.stack_outputs["TableName"])
-    )
-    return RolloutRecords(table)
-
-
-def _overlaps(hosts: dict[str, Host]) -> int:
-    """The most hosts whose hooks ran at one time."""
-    spans = []
-    for host in hosts.values():
-        lines = host.hook_lines()
-        if lines:
-            spans.append((min(at for *_, at in lines), max(at for *_, at in lines)))
-    return max(
-        (sum(start <= moment <= end for start, end in spans) for moment, _ in spans), default=0
-    )
+    return run_deployment(devstack, revision, hosts.values(), limits=LIMITS)
 
 
 def test_one_at_a_time_deploys_every_host_in_order_one_at_a_time(devstack, revision, hosts):
@@ -125,9 +61,9 @@ def test_one_at_a_time_deploys_every_host_in_order_one_at_a_time(devstack, revis
             (event, what) for event in HOOKS for what in ("start", "end")
         ]
     # And never more than one host at a time
-    assert _overlaps(hosts) == 1
+    assert most_at_once(hosts.values()) == 1
     # And the deployment item ends Succeeded with all three counted
-    item = _records(devstack).deployment_item(deployment_id)
+    item = records(devstack).deployment_item(deployment_id)
     assert item is not None
     assert item["status"] == "Succeeded"
     assert (int(item["succeeded"]), int(item["failed"]), int(item["skipped"])) == (3, 0, 0)
@@ -148,14 +84,14 @@ def test_a_failed_validate_service_fails_the_deployment_and_skips_the_rest(
     # Then it fails with HEALTH_CONSTRAINTS
     assert execution["status"] == "FAILED", execution
     assert execution.get("error") == "HEALTH_CONSTRAINTS"
-    records = _records(devstack)
-    item = records.deployment_item(deployment_id)
+    stored = records(devstack)
+    item = stored.deployment_item(deployment_id)
     assert item is not None
     assert item["status"] == "Failed"
     assert item["error_information"]["code"] == "HEALTH_CONSTRAINTS"
     # And the first host failed, the others were never started: Skipped, no hooks ran there
     statuses = {
-        host.host_id: records.target_item(deployment_id, host.host_id)["status"]
+        host.host_id: stored.target_item(deployment_id, host.host_id)["status"]
         for host in hosts.values()
     }
     assert statuses[first.host_id] == "Failed"
@@ -177,8 +113,8 @@ def test_a_host_whose_agent_never_starts_is_failed_by_the_sweep(devstack, revisi
     # fails by the health rules, the others Skipped
     assert execution["status"] == "FAILED", execution
     assert execution.get("error") == "HEALTH_CONSTRAINTS"
-    records = _records(devstack)
-    failed = records.target_item(deployment_id, silent.host_id)
+    stored = records(devstack)
+    failed = stored.target_item(deployment_id, silent.host_id)
     assert failed["status"] == "Failed"
     waited = (int(failed["result_time_ms"]) - int(failed["dispatched_at_ms"])) / 1000
     assert (
@@ -187,7 +123,7 @@ def test_a_host_whose_agent_never_starts_is_failed_by_the_sweep(devstack, revisi
         < LIMITS.start_seconds + 5 * LIMITS.sweep_interval_seconds + 10
     )
     others = [host for host in hosts.values() if host is not silent]
-    assert [records.target_item(deployment_id, h.host_id)["status"] for h in others] == [
+    assert [stored.target_item(deployment_id, h.host_id)["status"] for h in others] == [
         "Skipped",
         "Skipped",
     ]
@@ -196,10 +132,10 @@ def test_a_host_whose_agent_never_starts_is_failed_by_the_sweep(devstack, revisi
 def test_a_deployment_without_targets_fails_with_no_instances_at_dispatch(devstack, revision):
     # Given a deployment with no targets: it ends before touching a host
     # When its Server state machine runs
-    deployment_id, execution = _deploy(devstack, revision, {})
+    deployment_id, execution = run_deployment(devstack, revision, [], limits=LIMITS)
     # Then dispatch answers its own wait and the execution fails with NO_INSTANCES
     assert execution["status"] == "FAILED", execution
     assert execution.get("error") == "NO_INSTANCES"
-    item = _records(devstack).deployment_item(deployment_id)
+    item = records(devstack).deployment_item(deployment_id)
     assert item is not None
     assert (item["status"], item["error_information"]["code"]) == ("Failed", "NO_INSTANCES")

@@ -10,18 +10,13 @@ import uuid
 
 import pytest
 
-from functions.adapters.rollout_records import RolloutRecords
-from rollwright.deployment_plan import DeploymentSettings, plan_deployment
+from devstack.agent_hosts import stop_agents
 from rollwright.lifecycle import AGENT_EVENTS, IN_PLACE_WITH_TRAFFIC, LifecycleEvent
-from rollwright.target_selection import DeploymentTarget, TargetKind
+from rollwright.target_selection import TargetKind
 from rollwright.traffic_control import TrafficTargets
-from tests.e2e.agent_hosts import Host, operator_session, start_agent
-from tests.e2e.deployments import PATIENT_LIMITS
-from tests.e2e.test_server_rollout import (
-    ONE_AT_A_TIME,
-    RUN_TIMEOUT,
-    revision,
-)
+from tests.e2e.agent_hosts import Host, start_agent
+from tests.e2e.deployments import records, start_workflow, wait_for_workflow, write_deployment
+from tests.e2e.test_server_rollout import revision
 
 __all__ = ["revision"]
 
@@ -49,12 +44,7 @@ def fleet(devstack, tmp_path):
     elbv2.register_targets(TargetGroupArn=group_arn, Targets=[{"Id": i} for i in ids])
     hosts = {i: Host(host_id=i, root=tmp_path / i) for i in ids}
     yield hosts, name, group_arn, elbv2
-    for host in hosts.values():
-        if host.daemon is not None:
-            host.daemon.request_shutdown()
-    for host in hosts.values():
-        if host.thread is not None:
-            host.thread.join(timeout=30)
+    stop_agents(hosts.values())
 
 
 class TargetGroupWatch:
@@ -97,51 +87,24 @@ def test_each_instance_leaves_the_target_group_for_its_install_and_returns(
     hosts, group_name, group_arn, elbv2 = fleet
     for host in hosts.values():
         start_agent(devstack, host)
-    deployment_id = "d-" + uuid.uuid4().hex[:9].upper()
-    plan = plan_deployment(
-        DeploymentSettings(
-            deployment_id=deployment_id,
-            application_name="e2e-app",
-            application_id=str(uuid.uuid4()),
-            deployment_group_name="e2e-group",
-            deployment_group_id=str(uuid.uuid4()),
-            revision=revision,
-            deployment_config_name="CodeDeployDefault.OneAtATime",
-            minimum_healthy_hosts=ONE_AT_A_TIME,
-            # Not about dead hosts: a loaded machine must not fail one (6-s limits did, in CI).
-            limits=PATIENT_LIMITS,
-            load_balancers=TrafficTargets(target_group_names=(group_name,)),
-        ),
-        [DeploymentTarget(i, i, TargetKind.EC2) for i in hosts],
-        create_time=time.time(),
+    # (OneAtATime, with patient host limits: not about dead hosts; 6-s limits failed one in CI)
+    deployment_id = write_deployment(
+        devstack,
+        revision,
+        hosts.values(),
+        load_balancers=TrafficTargets(target_group_names=(group_name,)),
+        kind=TargetKind.EC2,
     )
-    table = (
-        operator_session(devstack)
-        .resource("dynamodb", endpoint_url=devstack.aws_endpoint_url)
-        .Table(devstack.stack_outputs["TableName"])
-    )
-    records = RolloutRecords(table)
-    records.write_plan(plan)
-    stepfunctions = devstack.aws_client("stepfunctions")
     # When the OneAtATime deployment with the target group runs
     with TargetGroupWatch(elbv2, group_arn) as watch:
-        arn = stepfunctions.start_execution(
-            stateMachineArn=devstack.stack_outputs["ServerStateMachineArn"],
-            name=deployment_id,
-            input=f'{{"deploymentId": "{deployment_id}"}}',
-        )["executionArn"]
-        deadline = time.monotonic() + RUN_TIMEOUT
-        while (execution := stepfunctions.describe_execution(executionArn=arn))[
-            "status"
-        ] == "RUNNING":
-            assert time.monotonic() < deadline, "the deployment did not finish"
-            time.sleep(0.5)
+        execution = wait_for_workflow(devstack, start_workflow(devstack, deployment_id))
     # Then it succeeded and both instances are back in the target group
     assert execution["status"] == "SUCCEEDED", execution
     assert watch.registered() == set(hosts)
+    stored = records(devstack)
     for host in hosts.values():
         # And every event of the load balancer sequence ran, in order, on each host
-        events = records.target_item(deployment_id, host.host_id)["lifecycle_events"]
+        events = stored.target_item(deployment_id, host.host_id)["lifecycle_events"]
         assert {name: events[name.value]["status"] for name in RECORDED} == dict.fromkeys(
             RECORDED, "Succeeded"
         )

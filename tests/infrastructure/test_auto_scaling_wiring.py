@@ -56,15 +56,19 @@ def test_rule_targets_the_auto_scaling_function_with_retries_and_a_dead_letter_q
     assert target["RetryPolicy"]["MaximumRetryAttempts"] > 0
 
 
-def test_only_the_api_function_puts_and_deletes_hooks(synthesized: SynthesizedStack) -> None:
+def test_only_the_api_and_workflow_functions_put_and_delete_hooks(
+    synthesized: SynthesizedStack,
+) -> None:
     # Given the functions' roles / When reading their Auto Scaling grants
-    # Then only the api function manages hooks, on Auto Scaling group ARNs
-    api = _actions_of(synthesized, "ApiFunction")
-    assert set(api) >= HOOK_ACTIONS
-    for action in HOOK_ACTIONS:
-        (resource,) = api[action]
-        assert "autoScalingGroup:*:autoScalingGroupName/*" in str(resource)
-    for other in ("AgentFunction", "WorkflowFunction", "AlarmFunction", "AutoScalingFunction"):
+    # Then the api function (deployment groups) and the workflow (a blue/green deployment's
+    # group adopting its green Auto Scaling groups) manage hooks, on Auto Scaling group ARNs
+    for function in ("ApiFunction", "WorkflowFunction"):
+        granted = _actions_of(synthesized, function)
+        assert set(granted) >= HOOK_ACTIONS
+        for action in HOOK_ACTIONS:
+            (resource,) = granted[action]
+            assert "autoScalingGroup:*:autoScalingGroupName/*" in str(resource)
+    for other in ("AgentFunction", "AlarmFunction", "AutoScalingFunction"):
         assert not HOOK_ACTIONS & set(_actions_of(synthesized, other))
 
 

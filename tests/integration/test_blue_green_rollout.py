@@ -4,7 +4,7 @@ once per pass (``blue_green_rollout``), with agents and load balancers played by
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.traffic_step_records import TrafficStepRecords
 from rollwright.agent_protocol import BundleType, EventOutcome, EventReport, HostCommand, S3Revision
 from rollwright.blue_green import blue_green_fleets, blue_green_options
+from rollwright.blue_green_adoption import GreenFleet
 from rollwright.blue_green_continue import BlueGreenContinues
 from rollwright.blue_green_deployments import (
     BlueGreenDeployment,
@@ -27,6 +28,7 @@ from rollwright.blue_green_deployments import (
 )
 from rollwright.blue_green_plan import deployment_steps
 from rollwright.blue_green_rollout import BlueGreenRollout
+from rollwright.blue_green_targets import TargetInstances
 from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
 from rollwright.deployment_group_settings import (
     BlueGreenConfiguration,
@@ -34,6 +36,8 @@ from rollwright.deployment_group_settings import (
     DeploymentReadyAction,
     DeploymentReadyOption,
     InstanceAction,
+    TagFilter,
+    TagFilterType,
 )
 from rollwright.deployment_plan import DeploymentSettings, HostLimits, plan_deployment
 from rollwright.deployment_status import DeploymentStatus
@@ -98,6 +102,14 @@ class Terminations:
         self.terminated += list(instance_ids)
 
 
+@dataclass
+class Adoption:
+    adopted: list[GreenFleet] = field(default_factory=list)
+
+    def adopt(self, application_name: str, deployment_group_name: str, green: GreenFleet) -> None:
+        self.adopted.append(green)
+
+
 class World:
     def __init__(self, table: Any) -> None:
         self.table = table
@@ -113,7 +125,10 @@ class World:
             TrafficSteps(TrafficStepRecords(table), self.balancers, sleep=lambda _: None),
         )
         self.blue_green_records = BlueGreenRecords(table)
-        self.blue_green = BlueGreenRollout(self.blue_green_records, self.blue)
+        self.adoption = Adoption()
+        self.blue_green = BlueGreenRollout(
+            self.blue_green_records, self.blue, adoption=self.adoption
+        )
         self.continues = BlueGreenContinues(self.blue_green_records, self.tokens)
         self.failing: Callable[[HostCommand, LifecycleEvent], bool] = lambda *_: False
         self.ran: list[tuple[str, LifecycleEvent]] = []
@@ -235,6 +250,20 @@ def test_a_deployment_installs_green_moves_traffic_and_waits_before_terminating_
     assert world.finish(deployment_id) is DeploymentStatus.SUCCEEDED
     item = world.item(deployment_id)
     assert int(item["succeeded"]) + int(item["overview_carried"]["Succeeded"]) == 4
+
+
+def test_a_succeeded_deployment_hands_its_recorded_target_instances_to_the_group(world):
+    # Given a KEEP_ALIVE deployment whose green instances an ec2TagSet selected
+    green = TargetInstances(
+        tag_set=((TagFilter("color", "green", TagFilterType.KEY_AND_VALUE),),),
+        auto_scaling_groups=("green-asg",),
+    )
+    deployment_id = world.create(replace(deployment(), target_instances=green))
+    # When it runs to its end
+    assert world.run(deployment_id)["next"] == "Finish"
+    # Then the group adopts the targetInstances read back from the deployment item
+    assert world.adoption.adopted == [green]
+    assert world.finish(deployment_id) is DeploymentStatus.SUCCEEDED
 
 
 def test_the_ready_wait_makes_the_deployment_ready_until_continued(world):

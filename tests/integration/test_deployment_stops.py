@@ -115,7 +115,7 @@ def test_the_claim_condition_refuses_every_claim_after_a_stop(world):
     _begin(world)
     records.record_result(records.host(DEPLOYMENT_ID, "h0"), succeeded=True, now=NOW)
     stops.stop(DEPLOYMENT_ID, auto_rollback_enabled=False)
-    assert records.claim(DEPLOYMENT_ID, 1, host_is_healthy=True) is None
+    assert records.claim(DEPLOYMENT_ID, host_is_healthy=True, position=1).position is None
 
 
 def test_a_finished_deployment_cannot_be_stopped(world):

@@ -12,33 +12,22 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 
-import boto3
-import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from functions.adapters.deployment_records import DeploymentRecords
-from functions.adapters.host_queues import HostQueues
 from functions.adapters.rollout_records import RolloutRecords
-from rollwright.agent_protocol import BundleType, EventOutcome, EventReport, S3Revision
-from rollwright.deployment_plan import (
-    DeploymentSettings,
-    HostLimits,
-    InstanceHistory,
-    plan_deployment,
-)
+from rollwright.agent_protocol import EventOutcome, EventReport
+from rollwright.deployment_plan import HostLimits, InstanceHistory
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.rollout import InstanceHealth, InstanceStatus, Rollout, RolloutTarget
-from rollwright.server_rollout import ServerRollout
-from rollwright.target_selection import DeploymentTarget, TargetKind
 from tests.integration.state_table import state_table
-from tests.integration.test_rollout_records import RecordingTokens
+from tests.integration.test_rollout_records import NOW, rollout_plan, world
 from tests.unit.test_rollout import rules
 
-__all__ = ["state_table"]
+__all__ = ["state_table", "world"]
 
-NOW = 1_000_000.0
 LIMITS = HostLimits(start_seconds=600, heartbeat_seconds=600, sweep_interval_seconds=5)
 
 fleets = st.lists(st.sampled_from(list(InstanceHealth)), min_size=1, max_size=6).map(
@@ -86,17 +75,6 @@ _COUNTERS = {
 }
 
 
-@pytest.fixture
-def world(state_table):
-    records = RolloutRecords(state_table)
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    return (
-        state_table,
-        records,
-        ServerRollout(records, HostQueues(sqs, queue_prefix="rollwright-host-"), RecordingTokens()),
-    )
-
-
 @settings(
     max_examples=15,
     deadline=None,
@@ -108,25 +86,16 @@ def test_any_order_of_reports_duplicates_and_stale_claims_keeps_the_counts(
 ):
     # Given a deployment that may begin, each host's result decided in advance
     deployment_id = "d-" + uuid.uuid4().hex[:9].upper()
-    plan = plan_deployment(
-        DeploymentSettings(
-            deployment_id=deployment_id,
-            application_name="app",
-            application_id="app-id",
-            deployment_group_name="group",
-            deployment_group_id="group-id",
-            revision=S3Revision("bucket", "key.zip", BundleType.ZIP),
-            deployment_config_name="custom",
-            minimum_healthy_hosts=rule,
-            limits=LIMITS,
-        ),
-        [DeploymentTarget(h, h, TargetKind.ON_PREMISES) for h in fleet],
-        create_time=NOW,
+    plan = rollout_plan(
+        fleet,
+        rule,
+        deployment_id,
+        limits=LIMITS,
         history={h: InstanceHistory(instance_health=health) for h, health in fleet.items()},
     )
     assume(plan.start_outcome is None)
     results = {h: data.draw(st.booleans(), label=f"{h} succeeds") for h in fleet}
-    state_table, records, rollout = world
+    records, _, _, rollout, state_table = world
     records.write_plan(plan)
     DeploymentRecords(state_table).transition(
         deployment_id, DeploymentStatus.CREATED, DeploymentStatus.IN_PROGRESS
@@ -160,7 +129,10 @@ def test_any_order_of_reports_duplicates_and_stale_claims_keeps_the_counts(
             # A handler that read `claimed` before another handler moved it on
             position = data.draw(st.integers(0, deployment.claimed - 1), label="stale position")
             healthy = position >= deployment.unhealthy_total
-            assert records.claim(deployment_id, position, host_is_healthy=healthy) is None
+            assert (
+                records.claim(deployment_id, host_is_healthy=healthy, position=position).position
+                is None
+            )
         else:
             rollout.sweep(deployment_id, now=NOW)
         # Then after every step the counters equal the hosts' statuses

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import boto3
@@ -20,7 +21,13 @@ from rollwright.agent_protocol import (
     read_host_command,
 )
 from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
-from rollwright.deployment_plan import DeploymentSettings, HostLimits, plan_deployment
+from rollwright.deployment_plan import (
+    DeploymentPlan,
+    DeploymentSettings,
+    HostLimits,
+    InstanceHistory,
+    plan_deployment,
+)
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.server_rollout import ReportAnswer, ServerRollout
@@ -45,7 +52,15 @@ class RecordingTokens:
         return True
 
 
-def _plan(hosts: int, rule: MinimumHealthyHosts = ONE_AT_A_TIME, deployment_id: str = "d-1"):
+def rollout_plan(
+    host_ids: Iterable[str],
+    rule: MinimumHealthyHosts = ONE_AT_A_TIME,
+    deployment_id: str = "d-1",
+    *,
+    limits: HostLimits = LIMITS,
+    history: Mapping[str, InstanceHistory] | None = None,
+) -> DeploymentPlan:
+    """A deployment of one S3 revision to on-premises ``host_ids``, created at ``NOW``."""
     return plan_deployment(
         DeploymentSettings(
             deployment_id=deployment_id,
@@ -56,11 +71,16 @@ def _plan(hosts: int, rule: MinimumHealthyHosts = ONE_AT_A_TIME, deployment_id: 
             revision=S3Revision("bucket", "key.zip", BundleType.ZIP),
             deployment_config_name="custom",
             minimum_healthy_hosts=rule,
-            limits=LIMITS,
+            limits=limits,
         ),
-        [DeploymentTarget(f"h{i}", f"h{i}", TargetKind.ON_PREMISES) for i in range(hosts)],
+        [DeploymentTarget(h, h, TargetKind.ON_PREMISES) for h in host_ids],
         create_time=NOW,
+        history=history,
     )
+
+
+def _plan(hosts: int, rule: MinimumHealthyHosts = ONE_AT_A_TIME, deployment_id: str = "d-1"):
+    return rollout_plan([f"h{i}" for i in range(hosts)], rule, deployment_id)
 
 
 @pytest.fixture
@@ -144,15 +164,15 @@ def test_a_repeated_end_report_is_counted_once(world):
 def test_a_claimed_position_cannot_be_claimed_again(world):
     records, _, _, _, _ = world
     _start(world, 3, ALL_AT_ONCE)  # every position is taken
-    assert records.claim("d-1", 2, host_is_healthy=True) is None
-    assert records.claim("d-1", 3, host_is_healthy=True) is None
+    assert records.claim("d-1", host_is_healthy=True, position=2).position is None
+    assert records.claim("d-1", host_is_healthy=True, position=3).position is None
     assert _counts(records) == (3, 0, 0, 0)
 
 
 def test_a_full_window_refuses_a_claim(world):
     records = world[0]
     _start(world, 3)  # OneAtATime: h0 holds the only slot
-    assert records.claim("d-1", 1, host_is_healthy=True) is None
+    assert records.claim("d-1", host_is_healthy=True, position=1).position is None
     assert records.deployment("d-1").claimed == 1
 
 
@@ -228,7 +248,7 @@ def test_the_sweep_starts_a_host_whose_claimer_died_before_starting_it(world):
     _start(world, 3)
     host = records.host("d-1", "h0")
     records.record_result(host, succeeded=True, now=NOW)
-    assert records.claim("d-1", 1, host_is_healthy=True) is not None
+    assert records.claim("d-1", host_is_healthy=True, position=1).position is not None
     # When the sweep runs
     rollout.sweep("d-1", now=NOW + 1)
     # Then the claimed host is started and gets its command

@@ -105,7 +105,7 @@ def test_a_missing_target_group_is_a_load_balancer_error(fleet):
         balancers.deregister(fleet[0][0], TrafficTargets(target_group_names=("nope",)))
 
 
-def _rollout(fleet, tokens: RecordingTokens):
+def _rollout(fleet, tokens: RecordingTokens, *, creator: str = "user", hosts: int = 2):
     instances, _, balancers, _, _, table = fleet
     records = RolloutRecords(table)
     sqs = boto3.client("sqs", region_name=REGION)
@@ -127,8 +127,9 @@ def _rollout(fleet, tokens: RecordingTokens):
             minimum_healthy_hosts=ONE_AT_A_TIME,
             limits=HostLimits(start_seconds=60, heartbeat_seconds=60, sweep_interval_seconds=5),
             load_balancers=TARGETS,
+            creator=creator,
         ),
-        [DeploymentTarget(i, i, TargetKind.EC2) for i in instances],
+        [DeploymentTarget(i, i, TargetKind.EC2) for i in instances[:hosts]],
         create_time=NOW,
     )
     records.write_plan(plan)
@@ -188,6 +189,32 @@ def test_a_host_leaves_its_load_balancers_for_its_install_and_comes_back_after(f
     rollout.on_event_report(host, _ended(host, 2, E.AFTER_ALLOW_TRAFFIC), now=NOW + 3)
     assert records.target_item("d-1", host)["status"] == "Succeeded"
     assert [c.lifecycle_events for c in _last_command(sqs, other)] == [(E.BEFORE_BLOCK_TRAFFIC,)]
+
+
+def test_a_termination_deployment_takes_the_instance_out_before_stopping_it_for_good(fleet):
+    # Given an Auto Scaling termination deployment of an instance behind a target group and a
+    # classic load balancer
+    records, sqs, rollout = _rollout(
+        fleet, RecordingTokens(), creator="autoscalingTermination", hosts=1
+    )
+    _, group_arn, _, elb, elbv2, _ = fleet
+    host = records.host_at("d-1", 0)
+    (first,) = _last_command(sqs, host)
+    assert first.lifecycle_events == (E.BEFORE_BLOCK_TRAFFIC,)
+    # When BeforeBlockTraffic ends
+    rollout.on_event_report(host, _ended(host, 0, E.BEFORE_BLOCK_TRAFFIC), now=NOW + 1)
+    # Then the control plane took it out of both before the application is stopped
+    assert host not in _in_target_group(elbv2, group_arn)
+    assert host not in _in_classic(elb)
+    (stop,) = _last_command(sqs, host)
+    assert stop.lifecycle_events == (E.AFTER_BLOCK_TRAFFIC, E.APPLICATION_STOP)
+    # When ApplicationStop ends
+    rollout.on_event_report(host, _ended(host, 1, E.APPLICATION_STOP), now=NOW + 2)
+    # Then the host succeeded and stays out: nothing registers it again
+    assert records.target_item("d-1", host)["status"] == "Succeeded"
+    assert host not in _in_target_group(elbv2, group_arn)
+    assert host not in _in_classic(elb)
+    assert _last_command(sqs, host) == []
 
 
 def test_a_traffic_step_that_cannot_finish_fails_the_host(fleet):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,14 +15,12 @@ from rollwright.auto_scaling_launches import (
     LifecycleTransition,
     lifecycle_action,
 )
-from rollwright.deployment_group_history import DeploymentGroupHistory, LastDeployment
-from rollwright.deployment_group_settings import AutoRollbackConfiguration, AutoRollbackEvent
+from rollwright.deployment_group_history import LastDeployment
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.dispatch import dispatch
 from rollwright.instance_history import InstanceRecord
 from rollwright.operations.shapes import CodeDeployServices
 from rollwright.revision_locations import revision_id
-from rollwright.rollback import DeploymentEnding, NoRollback, NoRollbackReason, decide_rollback
 from rollwright.rollout import InstanceStatus
 from rollwright.target_selection import Ec2Instance, Ec2InstanceState
 from tests.fakes.auto_scaling import (
@@ -87,14 +84,32 @@ class World:
             )["deploymentId"]
         )
         if status is not None:
-            self.store.end(deployment_id, status)
-            stored = self.services.deployments.get(deployment_id)
-            self.services.deployment_groups.record_deployment(
-                self.group.deployment_group_id,
-                LastDeployment(deployment_id, status, stored.create_time, stored.create_time),
-                stored.choices.revision,
-            )
+            self.end(deployment_id, status)
         return deployment_id
+
+    def end(self, deployment_id: str, status: DeploymentStatus) -> None:
+        """The deployment ends with ``status``, recorded as the group's last deployment."""
+        self.store.end(deployment_id, status)
+        stored = self.services.deployments.get(deployment_id)
+        self.services.deployment_groups.record_deployment(
+            self.group.deployment_group_id,
+            LastDeployment(deployment_id, status, stored.create_time, stored.create_time),
+            stored.choices.revision,
+        )
+
+    def v2_while_new_launches(self) -> str:
+        """v1 on OLD, then v2 deploying to OLD while NEW launched and got v1 (its launch
+        deployment succeeded): v2's id."""
+        first = self.deploy("v1.zip", DeploymentStatus.SUCCEEDED)
+        self.installed(OLD, first)
+        second = self.deploy("v2.zip", None)
+        launch = self.launches.on_lifecycle_action(self.launch())
+        assert launch.deployment_id is not None
+        self.launches.after_deployment(
+            "autoscaling", DeploymentStatus.SUCCEEDED, {NEW: InstanceStatus.SUCCEEDED}
+        )
+        self.installed(NEW, launch.deployment_id)
+        return second
 
     def installed(self, instance_id: str, deployment_id: str) -> None:
         """What the finish step records: the instance runs the deployment's revision."""
@@ -273,52 +288,18 @@ def test_a_detail_that_is_not_a_lifecycle_action_is_refused() -> None:
         lifecycle_action({"AutoScalingGroupName": "web-asg"})
 
 
-def test_a_failed_launch_deployment_is_not_rolled_back() -> None:
-    # Given a group with a good revision and rollback on failure
-    history = DeploymentGroupHistory().with_deployment(
-        LastDeployment(
-            "d-GOOD00001", DeploymentStatus.SUCCEEDED, datetime(2026, 11, 28, tzinfo=UTC)
-        ),
-        None,
-    )
-    # When a launch deployment (creator autoscaling) fails / Then no group-wide rollback
-    decision = decide_rollback(
-        deployment_id="d-LAUNCH001",
-        creator="autoscaling",
-        ending=DeploymentEnding.FAILED,
-        auto_rollback=AutoRollbackConfiguration(True, (AutoRollbackEvent.DEPLOYMENT_FAILURE,)),
-        history=history,
-    )
-    assert isinstance(decision, NoRollback)
-    assert decision.reason is NoRollbackReason.AUTO_SCALING_LAUNCH
-
-
 def test_an_instance_launched_during_a_deployment_is_updated_after_it(world: World) -> None:
     # Given v1 on the group's instance, then v2 deploying to it while a new instance got v1
-    first = world.deploy("v1.zip", DeploymentStatus.SUCCEEDED)
-    world.installed(OLD, first)
-    second = world.deploy("v2.zip", None)
-    launch = world.launches.on_lifecycle_action(world.launch())
-    assert launch.deployment_id is not None
-    world.launches.after_deployment(
-        "autoscaling", DeploymentStatus.SUCCEEDED, {NEW: InstanceStatus.SUCCEEDED}
-    )
-    world.installed(NEW, launch.deployment_id)
+    second = world.v2_while_new_launches()
     # When v2 succeeds (outdatedInstancesStrategy is UPDATE by default)
-    world.store.end(second, DeploymentStatus.SUCCEEDED)
-    stored = world.services.deployments.get(second)
-    world.services.deployment_groups.record_deployment(
-        world.group.deployment_group_id,
-        LastDeployment(second, DeploymentStatus.SUCCEEDED, stored.create_time, stored.create_time),
-        stored.choices.revision,
-    )
+    world.end(second, DeploymentStatus.SUCCEEDED)
     world.installed(OLD, second)
     auto_update = world.update_outdated(second, "user", [OLD])
     # Then an auto-update deployment brings v2 to the new instance alone
     assert auto_update is not None
     deployment = world.services.deployments.get(auto_update)
     assert deployment.creator == "CodeDeployAutoUpdate"
-    assert deployment.choices.revision == stored.choices.revision
+    assert deployment.choices.revision == world.services.deployments.get(second).choices.revision
     assert list(world.store.targets[auto_update]) == [NEW]
 
 

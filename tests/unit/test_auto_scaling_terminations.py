@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 
@@ -12,13 +11,10 @@ from rollwright.auto_scaling_launches import (
     LifecycleActionResult,
     LifecycleTransition,
 )
-from rollwright.deployment_group_history import DeploymentGroupHistory, LastDeployment
-from rollwright.deployment_group_settings import AutoRollbackConfiguration, AutoRollbackEvent
 from rollwright.deployment_plan import plan_deployment
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.lifecycle_segments import agent_segments, in_place_events
-from rollwright.rollback import DeploymentEnding, NoRollback, decide_rollback
 from rollwright.rollout import InstanceStatus
 from rollwright.target_selection import DeploymentTarget, TargetKind
 from tests.unit.test_auto_scaling_launches import OLD, World
@@ -177,22 +173,3 @@ def test_a_termination_by_a_hook_the_group_does_not_own_is_let_go_at_once(world:
     # Then the instance is let go, and no deployment is made
     assert outcome.deployment_id is None
     assert world.actions.completed == [(OLD, LifecycleActionResult.CONTINUE)]
-
-
-def test_a_failed_termination_deployment_is_not_rolled_back() -> None:
-    # Given a group with a good revision and rollback on failure
-    history = DeploymentGroupHistory().with_deployment(
-        LastDeployment(
-            "d-GOOD00001", DeploymentStatus.SUCCEEDED, datetime(2026, 11, 28, tzinfo=UTC)
-        ),
-        None,
-    )
-    # When a termination deployment fails / Then no group-wide rollback
-    decision = decide_rollback(
-        deployment_id="d-TERM00001",
-        creator="autoscalingTermination",
-        ending=DeploymentEnding.FAILED,
-        auto_rollback=AutoRollbackConfiguration(True, (AutoRollbackEvent.DEPLOYMENT_FAILURE,)),
-        history=history,
-    )
-    assert isinstance(decision, NoRollback)

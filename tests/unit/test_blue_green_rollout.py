@@ -6,7 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+import pytest
+
 from rollwright.blue_green import blue_green_fleets
+from rollwright.blue_green_adoption import CopiedAutoScalingGroup, GreenFleet
 from rollwright.blue_green_fleet import AutoScalingGroupCopy, AutoScalingGroupSize
 from rollwright.blue_green_plan import ROLLBACK_STEPS, BlueGreenStep
 from rollwright.blue_green_rollout import (
@@ -16,13 +19,16 @@ from rollwright.blue_green_rollout import (
     RolloutPass,
     rollout_pass,
 )
+from rollwright.blue_green_targets import TargetInstances
 from rollwright.blue_green_waits import BlueGreenWait
 from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
+from rollwright.deployment_group_settings import TagFilter, TagFilterType
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.lifecycle import LifecycleEvent
 from rollwright.rollout import InstanceStatus
 from rollwright.rollout_counters import (
     FAILED_HEALTH_CONSTRAINTS,
+    STOPPED_MANUALLY,
     SUCCEEDED,
     RolloutErrorCode,
     RolloutOutcome,
@@ -203,6 +209,61 @@ def test_a_pass_without_instances_is_passed_over() -> None:
     assert store.calls == [("step", 3), ("wait-Termination", 4)]
 
 
+# --- the group adopts the green fleet ----------------------------------------------------------
+
+GREEN_TARGETS = TargetInstances(
+    tag_filters=(TagFilter("color", "green", TagFilterType.KEY_AND_VALUE),)
+)
+
+
+def test_a_succeeded_discovered_deployment_hands_its_target_instances_to_the_group() -> None:
+    # Given a DISCOVER_EXISTING deployment whose blue instances were deregistered
+    store, adoption = Store(_state(3, SUCCEEDED, target_instances=GREEN_TARGETS)), Adoption()
+    rollout = BlueGreenRollout(store, Blue(), adoption=adoption)
+    # When its last step has run
+    assert rollout.next_step("d-1", {"Error": ""})["next"] == "Finish"
+    # Then the group adopts the instances its targetInstances selects, and it succeeds
+    assert adoption.adopted == [GREEN_TARGETS]
+    assert store.ended == [SUCCEEDED]
+
+
+def test_a_deployment_waiting_to_terminate_blue_has_not_handed_green_to_the_group_yet() -> None:
+    store, adoption = Store(_state(3, SUCCEEDED, target_instances=GREEN_TARGETS)), Adoption()
+    store.state = replace(store.state, termination_wait_seconds=60)
+    rollout = BlueGreenRollout(store, Blue(), adoption=adoption)
+    assert rollout.next_step("d-1", {"Error": ""})["next"] == "Wait"
+    assert adoption.adopted == []
+
+
+@pytest.mark.parametrize(
+    ("state", "error"),
+    [
+        (_state(3, FAILED_HEALTH_CONSTRAINTS), ""),  # blue's deregistration failed
+        (_state(2, SUCCEEDED, stop=STOPPED_MANUALLY), ""),  # stopped between two passes
+        (_state(1, None, status=DeploymentStatus.READY), "States.Timeout"),  # the ready wait
+    ],
+    ids=["failed", "stopped", "ready-wait-timed-out"],
+)
+def test_a_deployment_that_does_not_succeed_leaves_the_group_alone(
+    state: BlueGreenState, error: str
+) -> None:
+    store, adoption = Store(replace(state, target_instances=GREEN_TARGETS)), Adoption()
+    rollout = BlueGreenRollout(store, Blue(), adoption=adoption)
+    assert rollout.next_step("d-1", {"Error": error})["next"] == "Finish"
+    (ended,) = store.ended
+    assert ended.status is not DeploymentStatus.SUCCEEDED
+    assert adoption.adopted == []
+
+
+def test_a_succeeded_rollback_leaves_the_group_alone() -> None:
+    # Given a rollback whose traffic is back on blue (it carries no targetInstances)
+    store, adoption = Store(_state(1, SUCCEEDED, steps=ROLLBACK_STEPS)), Adoption()
+    rollout = BlueGreenRollout(store, Blue(), adoption=adoption)
+    assert rollout.next_step("d-2", {"Error": ""})["next"] == "Finish"
+    assert store.ended == [SUCCEEDED]
+    assert adoption.adopted == []
+
+
 # --- a copied Auto Scaling group ------------------------------------------------------------------
 
 
@@ -234,10 +295,10 @@ class Copies:
 
 @dataclass
 class Adoption:
-    adopted: list[tuple[str, str]] = field(default_factory=list)
+    adopted: list[GreenFleet] = field(default_factory=list)
 
-    def adopt(self, application_name: str, group_name: str, source: str, copy: str) -> None:
-        self.adopted.append((source, copy))
+    def adopt(self, application_name: str, group_name: str, green: GreenFleet) -> None:
+        self.adopted.append(green)
 
 
 COPY_STEPS = (BlueGreenStep.PROVISION_GREEN, *STEPS)
@@ -291,7 +352,7 @@ def test_a_successful_copy_replaces_the_original_group_which_terminate_deletes()
     # Then the original group is deleted (its instances with it) and the copy is the group's
     assert copies.deleted == ["web-asg"]
     assert blue.terminated == []
-    assert adoption.adopted == [("web-asg", COPY)]
+    assert adoption.adopted == [CopiedAutoScalingGroup("web-asg", COPY)]
     assert store.ended == [SUCCEEDED]
 
 

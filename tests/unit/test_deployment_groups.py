@@ -394,16 +394,27 @@ def test_record_deployment_sets_the_history_members(services: CodeDeployServices
     }
 
 
-def test_a_late_report_of_an_older_deployment_keeps_the_last_attempted_one(
-    services: CodeDeployServices,
-) -> None:
+def _late_end_of_an_older_deployment(
+    services: CodeDeployServices, status: DeploymentStatus
+) -> dict[str, Any]:
+    """The group's info after the next deployment (d-NEWNEWNEW, created at noon) was recorded
+    before the previous one (d-OLDOLDOLD, created at 11) recorded its end with ``status``: the
+    group is released when the status is written, before the finish records it."""
     group_id = create(services, "shop", "web")
     noon = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
     newer = LastDeployment("d-NEWNEWNEW", DeploymentStatus.IN_PROGRESS, noon)
     services.deployment_groups.record_deployment(group_id, newer)
-    older = LastDeployment("d-OLDOLDOLD", DeploymentStatus.FAILED, noon.replace(hour=11))
+    older = LastDeployment("d-OLDOLDOLD", status, noon.replace(hour=11))
     services.deployment_groups.record_deployment(group_id, older)
-    got = info(services, "shop", "web")
+    return info(services, "shop", "web")
+
+
+def test_a_late_report_of_an_older_deployment_keeps_the_last_attempted_one(
+    services: CodeDeployServices,
+) -> None:
+    # Given the next deployment created / When the previous one's failure is recorded after it
+    got = _late_end_of_an_older_deployment(services, DeploymentStatus.FAILED)
+    # Then the next one stays the last attempted, and nothing succeeded
     assert got["lastAttemptedDeployment"]["deploymentId"] == "d-NEWNEWNEW"
     assert "lastSuccessfulDeployment" not in got
 
@@ -411,17 +422,9 @@ def test_a_late_report_of_an_older_deployment_keeps_the_last_attempted_one(
 def test_a_success_recorded_after_the_next_deployment_was_created_still_counts(
     services: CodeDeployServices,
 ) -> None:
-    # Given the next deployment created (the group is released when the status is written)
-    # before the finish of the previous one records its success
-    group_id = create(services, "shop", "web")
-    noon = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
-    newer = LastDeployment("d-NEWNEWNEW", DeploymentStatus.IN_PROGRESS, noon)
-    services.deployment_groups.record_deployment(group_id, newer)
-    # When the success is recorded
-    older = LastDeployment("d-OLDOLDOLD", DeploymentStatus.SUCCEEDED, noon.replace(hour=11))
-    services.deployment_groups.record_deployment(group_id, older)
+    # Given the next deployment created / When the previous one's success is recorded after it
+    got = _late_end_of_an_older_deployment(services, DeploymentStatus.SUCCEEDED)
     # Then it is the last successful deployment (a rollback of the newer one goes back to it)
-    got = info(services, "shop", "web")
     assert got["lastAttemptedDeployment"]["deploymentId"] == "d-NEWNEWNEW"
     assert got["lastSuccessfulDeployment"]["deploymentId"] == "d-OLDOLDOLD"
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rollwright.deployment_group_history import LastDeployment
 from rollwright.deployment_status import DeploymentStatus
-from rollwright.rollout import InstanceStatus
-from tests.unit.test_auto_scaling_launches import NEW, OLD, World
+from tests.unit.test_auto_scaling_launches import OLD, World
 
 
 @pytest.fixture
@@ -18,22 +16,8 @@ def world() -> World:
 def _auto_update_after_v2(world: World) -> tuple[str, str]:
     """v1 on OLD, v2 deployed to OLD while NEW launched with v1; v2's end updates NEW: (v2's
     id, the auto-update's id)."""
-    first = world.deploy("v1.zip", DeploymentStatus.SUCCEEDED)
-    world.installed(OLD, first)
-    second = world.deploy("v2.zip", None)
-    launch = world.launches.on_lifecycle_action(world.launch())
-    assert launch.deployment_id is not None
-    world.launches.after_deployment(
-        "autoscaling", DeploymentStatus.SUCCEEDED, {NEW: InstanceStatus.SUCCEEDED}
-    )
-    world.installed(NEW, launch.deployment_id)
-    world.store.end(second, DeploymentStatus.SUCCEEDED)
-    stored = world.services.deployments.get(second)
-    world.services.deployment_groups.record_deployment(
-        world.group.deployment_group_id,
-        LastDeployment(second, DeploymentStatus.SUCCEEDED, stored.create_time, stored.create_time),
-        stored.choices.revision,
-    )
+    second = world.v2_while_new_launches()
+    world.end(second, DeploymentStatus.SUCCEEDED)
     world.installed(OLD, second)
     auto_update = world.update_outdated(second, "user", [OLD])
     assert auto_update is not None

@@ -120,6 +120,16 @@ def test_a_rollback_is_not_rolled_back():
     assert decision.reason is NoRollbackReason.ROLLBACK_NOT_ROLLED_BACK
 
 
+@pytest.mark.parametrize("creator", ["autoscaling", "autoscalingTermination"])
+def test_a_failed_auto_scaling_launch_or_termination_deployment_is_not_rolled_back(creator):
+    # Given a group with a good revision and rollback on failure
+    # When a launch (creator autoscaling) or termination deployment fails
+    decision = decide(creator=creator)
+    # Then no group-wide rollback
+    assert isinstance(decision, NoRollback)
+    assert decision.reason is NoRollbackReason.AUTO_SCALING_LAUNCH
+
+
 revisions = st.builds(
     S3Location,
     st.just("artifacts"),

@@ -6,39 +6,43 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from tests.integration.devstack.conftest import FunctionFactory
 
+RuleToRecorder = Callable[[str, dict[str, Any]], str]
+RecordedEvents = Callable[[str], list[dict[str, Any]]]
 
-def _rule_to_recorder(
-    aws: Callable[[str], Any],
-    create_function: FunctionFactory,
-    recorder_source: str,
-    *,
-    rule: str,
-    pattern: dict[str, Any],
-) -> str:
-    queue = f"{rule}-record"
-    aws("sqs").create_queue(QueueName=queue)
-    name = create_function(recorder_source, environment={"RECORD_QUEUE": queue})
-    function_arn = aws("lambda").get_function(FunctionName=name)["Configuration"]["FunctionArn"]
-    aws("events").put_rule(Name=rule, EventPattern=json.dumps(pattern))
-    aws("events").put_targets(Rule=rule, Targets=[{"Id": "recorder", "Arn": function_arn}])
-    return queue
+
+@pytest.fixture
+def rule_to_recorder(
+    aws: Callable[[str], Any], create_function: FunctionFactory, recorder_source: str
+) -> RuleToRecorder:
+    """Make an EventBridge rule (name, event pattern) whose Lambda target records the events it
+    gets in a queue of its own; the queue's name, for ``recorded_events``."""
+
+    def make(rule: str, pattern: dict[str, Any]) -> str:
+        queue = f"{rule}-record"
+        aws("sqs").create_queue(QueueName=queue)
+        name = create_function(recorder_source, environment={"RECORD_QUEUE": queue})
+        lambda_ = aws("lambda")
+        function_arn = lambda_.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        aws("events").put_rule(Name=rule, EventPattern=json.dumps(pattern))
+        aws("events").put_targets(Rule=rule, Targets=[{"Id": "recorder", "Arn": function_arn}])
+        return queue
+
+    return make
 
 
 def test_an_alarm_state_change_reaches_the_rule_target(
     aws: Callable[[str], Any],
-    create_function: FunctionFactory,
-    recorder_source: str,
-    recorded_events: Callable[[str], list[dict[str, Any]]],
+    rule_to_recorder: RuleToRecorder,
+    recorded_events: RecordedEvents,
 ) -> None:
     # Given a rule on CloudWatch alarm state changes with a Lambda target, and an alarm
-    queue = _rule_to_recorder(
-        aws,
-        create_function,
-        recorder_source,
-        rule="alarm-changes",
-        pattern={"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]},
+    queue = rule_to_recorder(
+        "alarm-changes",
+        {"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change"]},
     )
     aws("cloudwatch").put_metric_alarm(
         AlarmName="errors-high",
@@ -72,17 +76,12 @@ def test_an_alarm_state_change_reaches_the_rule_target(
 
 def test_put_events_reach_matching_lambda_targets_only(
     aws: Callable[[str], Any],
-    create_function: FunctionFactory,
-    recorder_source: str,
-    recorded_events: Callable[[str], list[dict[str, Any]]],
+    rule_to_recorder: RuleToRecorder,
+    recorded_events: RecordedEvents,
 ) -> None:
     # Given a rule for source "rollwright.test" with a Lambda target
-    queue = _rule_to_recorder(
-        aws,
-        create_function,
-        recorder_source,
-        rule="custom-events",
-        pattern={"source": ["rollwright.test"], "detail": {"kind": ["wanted"]}},
+    queue = rule_to_recorder(
+        "custom-events", {"source": ["rollwright.test"], "detail": {"kind": ["wanted"]}}
     )
 
     # When a matching and a non-matching event are put
