@@ -105,6 +105,7 @@ class AgentDaemon:
             return
         logger.info("warm shutdown: finishing the running command, taking no new one")
         self._stop.set()
+        self._event_reports.stop_lingering()
         self._write_status(AgentState.STOPPING)
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:

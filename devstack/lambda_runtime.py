@@ -28,7 +28,7 @@ from devstack import moto_emulator
 from devstack.lambda_worker import WarmWorker, WorkerOutcome
 from devstack.settings import ACCOUNT_ID, REGION, GatewaySettings
 
-MAX_WORKERS_PER_FUNCTION = 4
+MAX_WORKERS_PER_FUNCTION = 16
 IDLE_WORKER_SECONDS = 600.0
 ASYNC_RETRY_DELAYS_SECONDS = (1.0, 2.0)
 LOG_TAIL_BYTES = 4096

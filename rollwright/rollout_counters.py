@@ -179,8 +179,10 @@ def start_outcome(plan: HealthPlan, *, available: int) -> RolloutOutcome | None:
     return None
 
 
-def claim_condition(*, host_is_healthy: bool) -> ClaimCondition:
-    return ClaimCondition(min_headroom=1 if host_is_healthy else None)
+def claim_condition(*, host_is_healthy: bool, count: int = 1) -> ClaimCondition:
+    """The condition of ``count`` claims of one health class in one write: each of them in turn
+    needs one free slot (and one headroom), so together they need ``count``."""
+    return ClaimCondition(min_free_slots=count, min_headroom=count if host_is_healthy else None)
 
 
 def can_claim(counters: RolloutCounters, *, host_is_healthy: bool) -> bool:
@@ -192,10 +194,26 @@ def can_claim(counters: RolloutCounters, *, host_is_healthy: bool) -> bool:
     )
 
 
-def claim_delta(*, host_is_healthy: bool) -> CounterDelta:
+def claimable(counters: RolloutCounters, *, position: int, unhealthy_total: int) -> int:
+    """How many positions from ``position`` on may be claimed together, in one write: hosts of
+    one health class (the unhealthy ones come first), each allowed by ``can_claim`` once the
+    ones before it started. The whole first window at once, or one host after a result."""
+    healthy = position >= unhealthy_total
+    end = counters.plan.total if healthy else min(unhealthy_total, counters.plan.total)
+    one = claim_delta(host_is_healthy=healthy)
+    count = 0
+    while position + count < end and can_claim(counters, host_is_healthy=healthy):
+        counters = apply(counters, one)
+        count += 1
+    return count
+
+
+def claim_delta(*, host_is_healthy: bool, count: int = 1) -> CounterDelta:
     if host_is_healthy:
-        return CounterDelta(pending_healthy=-1, in_progress=1, free_slots=-1, headroom=-1)
-    return CounterDelta(pending_unhealthy=-1, in_progress=1, free_slots=-1)
+        return CounterDelta(
+            pending_healthy=-count, in_progress=count, free_slots=-count, headroom=-count
+        )
+    return CounterDelta(pending_unhealthy=-count, in_progress=count, free_slots=-count)
 
 
 def result_delta(*, succeeded: bool) -> CounterDelta:

@@ -79,11 +79,17 @@ class RolloutStore(Protocol):
         ...
 
     def claim(
-        self, deployment_id: str, *, host_is_healthy: bool, position: int | None = None
+        self,
+        deployment_id: str,
+        *,
+        host_is_healthy: bool,
+        position: int | None = None,
+        count: int = 1,
     ) -> Claim:
         """Take ``position`` if it is the next one (without ``position``: the next one, if its
         host is of the health class ``host_is_healthy``) and the claim condition holds, moving
-        ``claimed`` on and adding ``claim_delta``, in one conditional write."""
+        ``claimed`` on and adding ``claim_delta``, in one conditional write. With ``count``: the
+        ``count`` positions from ``position`` on, all or none (``Claim.position``: the first)."""
         ...
 
     def start_segment(

@@ -32,8 +32,9 @@ progress the rollout ends Stopped with MANUAL_STOP.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from rollwright.agent_protocol import EventReport, Heartbeat
@@ -52,7 +53,7 @@ from rollwright.rollout_counters import (
     STOPPED_MANUALLY,
     RolloutCounters,
     RolloutOutcome,
-    can_claim,
+    claimable,
     stopped_on_alarm,
     verdict,
 )
@@ -72,6 +73,16 @@ TIMEOUT_ERROR = "States.Timeout"
 _ADVANCING = frozenset({DeploymentStatus.IN_PROGRESS, DeploymentStatus.READY})
 
 
+# Runs the given calls, possibly at the same time, and returns once all returned (or raises).
+RunAll = Callable[[Sequence[Callable[[], None]]], None]
+
+
+def in_turn(calls: Sequence[Callable[[], None]]) -> None:
+    """``RunAll`` one call after another."""
+    for call in calls:
+        call()
+
+
 class ReportAnswer(Enum):
     ACCEPTED = 200
     FORBIDDEN = 403
@@ -85,11 +96,15 @@ class ServerRollout:
         commands: HostCommandSender,
         tokens: TaskTokens,
         traffic: TrafficSteps | None = None,
+        *,
+        start_hosts: RunAll = in_turn,
     ) -> None:
         self._store = store
         self._commands = commands
         self._tokens = tokens
         self._traffic = traffic
+        # How the hosts of one claim start (their first segments): in turn, or a few at a time.
+        self._start_hosts = start_hosts
 
     # --- workflow steps -----------------------------------------------------------------------
 
@@ -266,7 +281,7 @@ class ServerRollout:
         (a claim of a healthy host's position, the usual case; unhealthy hosts come first)."""
         claim = self._store.claim(deployment_id, host_is_healthy=True)
         if claim.position is not None:
-            self._start_claimed(claim, now=now)
+            self._start_all(claim, 1, now=now)
         self._advance(claim.deployment, now=now)
 
     def _advance(self, deployment: DeploymentRecord, *, now: float) -> None:
@@ -288,15 +303,22 @@ class ServerRollout:
                     )
                     self._end(deployment, stopped, deployment.counters)
                 return
-            position, counters = deployment.claimed, deployment.counters
-            healthy = position >= deployment.unhealthy_total
-            if position >= counters.plan.total or not can_claim(counters, host_is_healthy=healthy):
+            position = deployment.claimed
+            # Every position the counters allow, in one write: the first window is claimed at
+            # once, so a report arriving while its hosts start finds nothing left to claim.
+            count = claimable(
+                deployment.counters, position=position, unhealthy_total=deployment.unhealthy_total
+            )
+            if count == 0:
                 break
             claim = self._store.claim(
-                deployment.deployment_id, host_is_healthy=healthy, position=position
+                deployment.deployment_id,
+                host_is_healthy=position >= deployment.unhealthy_total,
+                position=position,
+                count=count,
             )
             if claim.position is not None:
-                self._start_claimed(claim, now=now)
+                self._start_all(claim, count, now=now)
             elif claim.deployment == deployment:
                 # Refused on nothing the counters show (not InProgress): no claim can follow.
                 break
@@ -307,13 +329,22 @@ class ServerRollout:
         if outcome is not None:
             self._end(deployment, outcome, deployment.counters)
 
-    def _start_claimed(self, claim: Claim, *, now: float) -> None:
+    def _start_all(self, claim: Claim, count: int, *, now: float) -> None:
+        """Start the ``count`` hosts a claim took (their order read first, then the starts)."""
         deployment = claim.deployment
         assert claim.position is not None
-        host_id = self._store.host_at(
-            deployment.deployment_id, claim.position, rollout_pass=deployment.commands.rollout_pass
+        host_ids = [
+            self._store.host_at(
+                deployment.deployment_id, position, rollout_pass=deployment.commands.rollout_pass
+            )
+            for position in range(claim.position, claim.position + count)
+        ]
+        if count == 1:
+            self._start_segment(deployment, host_ids[0], 0, now=now)
+            return
+        self._start_hosts(
+            [partial(self._start_segment, deployment, host_id, 0, now=now) for host_id in host_ids]
         )
-        self._start_segment(deployment, host_id, 0, now=now)
 
     def _start_segment(
         self, deployment: DeploymentRecord, host_id: str, segment_index: int, *, now: float

@@ -38,10 +38,14 @@ def claim(
     *,
     host_is_healthy: bool,
     position: int | None = None,
+    count: int = 1,
 ) -> Claim:
     """Take ``position``, or the next position whatever it is, if its host has the health class
-    of ``host_is_healthy`` and the claim condition holds; the deployment either way."""
-    condition = claim_condition(host_is_healthy=host_is_healthy)
+    of ``host_is_healthy`` and the claim condition holds; the deployment either way. With
+    ``count`` (and ``position``): the ``count`` positions from ``position`` on, all or none."""
+    if count != 1 and position is None:
+        raise ValueError("several positions are claimed from a given position only")
+    condition = claim_condition(host_is_healthy=host_is_healthy, count=count)
     clauses = [
         "free_slots >= :min_free",
         "attribute_not_exists(outcome)",
@@ -67,14 +71,14 @@ def claim(
     if condition.min_headroom is not None:
         clauses.append("headroom >= :min_headroom")
         values[":min_headroom"] = condition.min_headroom
-    additions, added = counter_additions(claim_delta(host_is_healthy=host_is_healthy))
+    additions, added = counter_additions(claim_delta(host_is_healthy=host_is_healthy, count=count))
     try:
         answer = table.update_item(
             Key=deployment_key(deployment_id),
-            UpdateExpression=f"ADD claimed :one, {additions}",
+            UpdateExpression=f"ADD claimed :count, {additions}",
             ConditionExpression=" AND ".join(clauses),
             ExpressionAttributeNames=names,
-            ExpressionAttributeValues={**values, **added, ":one": 1},
+            ExpressionAttributeValues={**values, **added, ":count": count},
             ReturnValues="ALL_NEW",
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
@@ -88,7 +92,7 @@ def claim(
         item = {name: _DESERIALIZER.deserialize(value) for name, value in stored.items()}
         return Claim(None, read_deployment(item))
     deployment = read_deployment(answer["Attributes"])
-    return Claim(deployment.claimed - 1, deployment)
+    return Claim(deployment.claimed - count, deployment)
 
 
 def counter_additions(delta: CounterDelta) -> tuple[str, dict[str, Any]]:

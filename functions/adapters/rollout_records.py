@@ -194,9 +194,20 @@ class RolloutRecords:
     # --- the counters -------------------------------------------------------------------------
 
     def claim(
-        self, deployment_id: str, *, host_is_healthy: bool, position: int | None = None
+        self,
+        deployment_id: str,
+        *,
+        host_is_healthy: bool,
+        position: int | None = None,
+        count: int = 1,
     ) -> Claim:
-        return claim(self._table, deployment_id, host_is_healthy=host_is_healthy, position=position)
+        return claim(
+            self._table,
+            deployment_id,
+            host_is_healthy=host_is_healthy,
+            position=position,
+            count=count,
+        )
 
     def record_result(
         self, host: HostRecord, *, succeeded: bool, now: float, silent_since: float | None = None

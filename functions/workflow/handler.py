@@ -24,6 +24,7 @@ from functions.adapters.auto_scaling_copies import AutoScalingCopies
 from functions.adapters.blue_green_records import BlueGreenRecords
 from functions.adapters.blue_instances import Ec2BlueInstances
 from functions.adapters.cloudwatch_alarms import CloudWatchAlarms
+from functions.adapters.concurrent_calls import ConcurrentCalls
 from functions.adapters.deployment_records import DeploymentRecords
 from functions.adapters.host_queues import HostQueues
 from functions.adapters.instance_records import DynamoInstanceRecords
@@ -52,6 +53,8 @@ from rollwright.server_rollout import ServerRollout
 from rollwright.traffic_steps import TrafficSteps
 
 logger = Logger()
+# The hosts of a claimed window start this many at a time (``ConcurrentCalls``).
+HOST_STARTS_AT_ONCE = 8
 _table = boto3.resource("dynamodb").Table(os.environ["TABLE_NAME"])
 _records = DeploymentRecords(_table)
 _rollout_records = RolloutRecords(_table)
@@ -66,6 +69,7 @@ _rollout = ServerRollout(
         ElasticLoadBalancers(boto3.client("elb"), boto3.client("elbv2")),
         sleep=time.sleep,
     ),
+    start_hosts=ConcurrentCalls(HOST_STARTS_AT_ONCE),
 )
 
 

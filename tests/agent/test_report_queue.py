@@ -1,5 +1,5 @@
-"""Event reports behind the hooks (protocol 1.1): queued at once, delivered in order, and what
-queued up while a request was in flight sent as one batch."""
+"""Event reports behind the hooks (protocol 1.1): queued at once, delivered in order, what
+queued up while a request was in flight sent as one batch, and a linger that a flush cuts short."""
 
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ class _GatedApi:
 
 
 @contextmanager
-def _queue(api: _GatedApi) -> Iterator[EventReportQueue]:
+def _queue(api: _GatedApi, *, linger_seconds: float = 0.0) -> Iterator[EventReportQueue]:
     with local_server(api.answer) as server:
         reporter = AgentApiReporter(
             api_url=server.url,
@@ -61,7 +61,7 @@ def _queue(api: _GatedApi) -> Iterator[EventReportQueue]:
             retry_seconds=5,
             backoff=ErrorBackoff(cap_seconds=0.05),
         )
-        yield EventReportQueue(reporter)
+        yield EventReportQueue(reporter, linger_seconds=linger_seconds)
 
 
 def test_reports_queued_while_one_is_in_flight_go_as_one_batch_in_order():
@@ -107,3 +107,44 @@ def test_a_control_plane_without_the_batch_route_gets_the_reports_one_by_one():
         assert queue.flush(timeout=10)
     # Then every report still arrives, alone and in order
     assert api.accepted == [("/agent/v1/events", event_report_document(r)) for r in _reports()]
+
+
+def test_reports_of_quick_events_linger_into_one_batch_that_a_flush_sends_at_once():
+    # Given a queue whose reports linger far longer than the test may take, and an open API
+    api = _GatedApi()
+    api.open.set()
+    with _queue(api, linger_seconds=3600) as queue:
+        # When a command's events are reported one after another and the command ends (flush)
+        for report in _reports():
+            queue.report(report)
+        assert queue.flush(timeout=10)
+    # Then they went at the flush, in one request, in order
+    assert api.accepted == [
+        ("/agent/v1.1/events", {"reports": [event_report_document(r) for r in _reports()]})
+    ]
+
+
+def test_a_lingering_report_goes_by_itself_once_its_linger_ran_out():
+    # Given a queue with a short linger and an open API
+    api = _GatedApi()
+    api.open.set()
+    with _queue(api, linger_seconds=0.05) as queue:
+        # When an event start is reported and nobody flushes
+        queue.report(_reports()[0])
+        # Then it is delivered all the same
+        assert api.first_arrived.wait(10)
+        assert queue.flush(timeout=10)
+    assert api.accepted == [("/agent/v1/events", event_report_document(_reports()[0]))]
+
+
+def test_a_shutdown_request_sends_what_lingers_without_a_flush():
+    # Given a queue whose reports linger far longer than the test may take, and a report in it
+    api = _GatedApi()
+    api.open.set()
+    with _queue(api, linger_seconds=3600) as queue:
+        queue.report(_reports()[0])
+        # When the agent is asked to shut down (a second signal could follow at any moment)
+        queue.stop_lingering()
+        # Then the report goes at once, without waiting for a flush
+        assert api.first_arrived.wait(10)
+        assert queue.flush(timeout=10)

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from functions.adapters.deployment_records import DeploymentRecords
+from functions.adapters.rollout_items import COUNTER_NAMES
 from functions.adapters.rollout_records import RolloutRecords
 from rollwright.agent_protocol import EventOutcome, EventReport
 from rollwright.deployment_plan import HostLimits, InstanceHistory
@@ -63,16 +64,8 @@ def _check(records: RolloutRecords, deployment_id: str, by_host: dict[str, str])
     assert counted["headroom"] == healthy - minimum
 
 
-_COUNTERS = {
-    "pending_healthy",
-    "pending_unhealthy",
-    "in_progress",
-    "succeeded",
-    "failed",
-    "skipped",
-    "free_slots",
-    "headroom",
-}
+# The stored counters and the two derived from them (the window's free slots, the headroom).
+_COUNTERS = {*COUNTER_NAMES, "free_slots", "headroom"}
 
 
 @settings(
