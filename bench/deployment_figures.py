@@ -32,6 +32,8 @@ class Run:
     idle_receives: int
     window_s: float
     timeline: list[tuple[str, float]]
+    # One host at a time: last event end of a host → first event start of the next (median).
+    handoff_s: float | None = None
 
 
 def add_case(
@@ -65,6 +67,14 @@ def add_case(
         median([r.overhead_to_last_event_per_segment_s for r in runs]),
         "s",
     )
+    handoffs = [r.handoff_s for r in runs if r.handoff_s is not None]
+    if handoffs:
+        result.add(
+            subject,
+            "host-to-host handoff (last event end to next first event start)",
+            median(handoffs),
+            "s",
+        )
     per_run_costs = [cost(r.usage) for r in runs]
     totals = [c.total for c in per_run_costs]
     # In millionths of a dollar: the table prints three decimals.
@@ -98,6 +108,7 @@ def add_case(
                 "seen_ended_s": r.seen_ended_s,
                 "hook_seconds_on_critical_path": r.hook_seconds_on_critical_path,
                 "overhead_per_segment_s": r.overhead_per_segment_s,
+                "handoff_s": r.handoff_s,
                 "usd": c.total,
                 "window_s": r.window_s,
                 "idle_receives_excluded": r.idle_receives,

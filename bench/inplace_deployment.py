@@ -11,6 +11,9 @@ ApplicationStart, ValidateService) only write a timestamp. Per deployment it mea
   ``completeTime``, and to the execution seen ended (polling DescribeExecution every 0.1 s);
 - per-segment orchestration overhead: (time to Succeeded - hook run time on the critical path) /
   agent segments on the critical path (1 for AllAtOnce, N for OneAtATime);
+- one host at a time: the host-to-host handoff, from a host's last event end to the next host's
+  first event start (both the agents' own stamps): the report, the claim, the next command and
+  its receipt, without the agent's own work inside a segment;
 - AWS requests per deployment and per host-update by service, and USD at public prices
   (``bench.cost_model``; what is measured how: ``bench.usage_meter``).
 
@@ -20,11 +23,13 @@ Targets: first hook <= 1 s; overhead <= 0.5 s per host segment; <= $0.0002 per h
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -241,7 +246,8 @@ def _deploy(
         raise RuntimeError(
             f"{deployment_id} ended {info['status']}: {info.get('errorInformation')}"
         )
-    last_event_end = max(_lifecycle_ends(codedeploy, deployment_id))
+    spans = _lifecycle_spans(codedeploy, deployment_id)
+    last_event_end = max(end for _, end in spans)
     hook_lines = [line for host in hosts[:count] for line in host.hook_lines()]
     first_hook = min(at for _, what, at in hook_lines if what == "start")
     critical_hooks = _critical_hook_seconds(hosts[:count], one_at_a_time="OneAtATime" in group)
@@ -280,6 +286,7 @@ def _deploy(
         overhead_per_segment_s=(complete - created - critical_hooks) / segments,
         overhead_to_last_event_per_segment_s=(last_event_end - created - critical_hooks) / segments,
         hook_seconds_on_critical_path=critical_hooks,
+        handoff_s=_handoff_seconds(spans) if "OneAtATime" in group else None,
         requests=window.requests,
         usage=usage,
         lambda_invocations=dict(window.lambdas.invocations),
@@ -302,7 +309,8 @@ def _api_requests(requests: Counter[str]) -> int:
     return sum(count for key, count in requests.items() if key.startswith("execute-api:"))
 
 
-def _lifecycle_ends(codedeploy: Any, deployment_id: str) -> list[float]:
+def _lifecycle_spans(codedeploy: Any, deployment_id: str) -> list[tuple[float, float]]:
+    """Each host's first event start and last event end, as its agent stamped them."""
     target_ids: list[str] = []
     request: dict[str, Any] = {"deploymentId": deployment_id}
     while True:
@@ -311,17 +319,30 @@ def _lifecycle_ends(codedeploy: Any, deployment_id: str) -> list[float]:
         if not page.get("nextToken"):
             break
         request["nextToken"] = page["nextToken"]
-    ends = []
+    spans = []
     for start in range(0, len(target_ids), 25):
         targets = codedeploy.batch_get_deployment_targets(
             deploymentId=deployment_id, targetIds=target_ids[start : start + 25]
         )["deploymentTargets"]
         for target in targets:
             events = target["instanceTarget"]["lifecycleEvents"]
-            ends += [
-                e["endTime"].timestamp() for e in events if isinstance(e.get("endTime"), datetime)
-            ]
-    return ends
+            starts = [e["startTime"].timestamp() for e in events if _is_time(e.get("startTime"))]
+            ends = [e["endTime"].timestamp() for e in events if _is_time(e.get("endTime"))]
+            if starts and ends:
+                spans.append((min(starts), max(ends)))
+    return spans
+
+
+def _is_time(value: Any) -> bool:
+    return isinstance(value, datetime)
+
+
+def _handoff_seconds(spans: Sequence[tuple[float, float]]) -> float | None:
+    """One host at a time: the median time from a host's last event end to the next host's first
+    event start (its last report, the claim, the next command, the agent receiving it)."""
+    ordered = sorted(spans)
+    gaps = [after[0] - before[1] for before, after in pairwise(ordered)]
+    return statistics.median(gaps) if gaps else None
 
 
 def _critical_hook_seconds(hosts: Sequence[Host], *, one_at_a_time: bool) -> float:

@@ -3,7 +3,7 @@
 The reference (§8) says KEEP_ALIVE "deregisters blue and removes it from the group", and after
 TERMINATE the group's next deployment must find the instances that now serve as its original
 fleet. CodeDeploy does not document how the group's membership changes; Rollwright rewrites the
-group's members (``docs/decisions-membership.md``; not verified against CodeDeploy):
+group's members (``docs/decisions.md``; not verified against CodeDeploy):
 
 - COPY_AUTO_SCALING_GROUP: ``autoScalingGroups`` names the copy instead of the group copied, so
   the next deployment copies the copy;

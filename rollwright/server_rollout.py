@@ -11,7 +11,10 @@ segment moves the rollout on by itself, with the atomic counters of ``rollout_co
    or, right after a result, "the next position is a healthy host's") that adds ``claim_delta``
    and moves ``claimed`` on, so two handlers never take one host and never over-fill the window;
    it answers the deployment as it left it or, refused, as it found it, so the handler goes on
-   without reading the deployment; the winner starts the host's first segment;
+   without reading the deployment; the winner starts the host's first segment. A claim naming
+   its position takes every position the counters allow (``claimable``: the whole first window
+   at once), so a report arriving while dispatch starts that window finds nothing to claim; the
+   hosts of one claim start through ``start_hosts`` (the workflow function: a few at a time);
 3. ``verdict`` on the counters; once the deployment ended, one conditional write records the
    outcome and ``skip_delta``, the hosts never started are marked Skipped, and the stored task
    token is answered, so the workflow's ``finish`` runs.

@@ -5,6 +5,7 @@ requests the path makes (issue 5: orchestration overhead per host segment)."""
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import boto3
@@ -184,3 +185,28 @@ def test_a_position_past_the_order_is_no_host(state_table):
     # When position 3 is looked up, Then there is none
     with pytest.raises(LookupError):
         DeploymentOrders(state_table).host_at("d-1", 3)
+
+
+def test_a_claim_refused_for_the_deployments_status_ends_the_advance(state_table, sqs):
+    # Given an AllAtOnce deployment whose counters allow claims but whose status the claim
+    # condition refuses (Ready: a blue/green deployment's ready wait)
+    _begin(state_table, HOSTS, ALL_AT_ONCE)
+    state_table.update_item(
+        Key={"pk": "DEPLOYMENT#d-1", "sk": "DEPLOYMENT"},
+        UpdateExpression="SET #s = :ready",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":ready": DeploymentStatus.READY.value},
+    )
+    records = RolloutRecords(state_table)
+    rollout = ServerRollout(
+        records, HostQueues(sqs, queue_prefix="rollwright-host-"), RecordingTokens()
+    )
+    # When the rollout is asked to move on (in a thread, so that a loop cannot hang the suite)
+    advance = threading.Thread(target=rollout.settle_stop, args=("d-1",), kwargs={"now": NOW})
+    advance.start()
+    advance.join(timeout=30)
+    # Then it returns, having claimed nothing
+    assert not advance.is_alive()
+    deployment = records.deployment("d-1")
+    assert deployment is not None
+    assert deployment.claimed == 0

@@ -100,3 +100,40 @@ def test_a_wait_for_task_token_state_resumes_on_send_task_success(
     finished = wait_for(lambda: _finished(aws, execution["executionArn"]))
     assert finished["status"] == "SUCCEEDED"
     assert json.loads(finished["output"]) == {"host": "ok"}
+
+
+def test_a_task_token_answered_before_its_wait_begins_still_ends_the_wait(
+    aws: Callable[[str], Any], create_function: FunctionFactory, execution_role: str
+) -> None:
+    # Given a function that answers its own task token while it is still being invoked, before
+    # the state's wait for the token begins (as a rollout that ends during dispatch does)
+    name = create_function(
+        "import json, boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('stepfunctions').send_task_success(\n"
+        "        taskToken=event['token'], output=json.dumps({'ended': 'early'}))\n"
+    )
+    machine = _state_machine(
+        aws,
+        execution_role,
+        {
+            "StartAt": "Wait",
+            "States": {
+                "Wait": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {"FunctionName": name, "Payload": {"token.$": "$$.Task.Token"}},
+                    "TimeoutSeconds": 60,
+                    "End": True,
+                }
+            },
+        },
+    )
+
+    # When an execution starts
+    execution = aws("stepfunctions").start_execution(stateMachineArn=machine, input="{}")
+
+    # Then the early answer ends the wait: the execution succeeds with its output
+    finished = wait_for(lambda: _finished(aws, execution["executionArn"]))
+    assert finished["status"] == "SUCCEEDED"
+    assert json.loads(finished["output"]) == {"ended": "early"}
