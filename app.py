@@ -68,7 +68,7 @@ def host_limits(app: App) -> HostLimits:
 
 def wait_scale(app: App) -> float:
     """cdk.json's ``rollwright:waitScale`` (default 1; tests override it per deployment: see
-    docs/decisions-lambda.md)."""
+    `docs/decisions.md`)."""
     value = app.node.try_get_context(WAIT_SCALE_CONTEXT)
     scale = 1.0 if value in (None, "") else float(value)
     if not scale > 0:

@@ -4,7 +4,7 @@ moto backs a transaction out by deep-copying every table it names, once per item
 starts, and putting the copies back if an item fails. The cost grows with the table: on the
 devstack, where the state table holds every deployment of the session, a 100-item
 ``CreateDeployment`` plan took 2-4 s and grew by ~0.4 s per deployment, and every host result (a
-two-item transaction) paid the copy too (decisions-speed.md). DynamoDB itself touches only the
+two-item transaction) paid the copy too (`docs/decisions.md`). DynamoDB itself touches only the
 items named.
 
 This keeps moto's transaction code (conditions, errors, cancellation reasons) and changes what it

@@ -67,7 +67,7 @@ class BlueGreenOptions:
 
 def blue_green_options(configuration: BlueGreenConfiguration | None) -> BlueGreenOptions:
     """The options a deployment runs with. Members the group leaves out take the defaults of
-    ``docs/decisions-blue-green.md``: discover existing instances, reroute as soon as green is
+    ``docs/decisions.md``: discover existing instances, reroute as soon as green is
     ready, and keep blue instances alive (never terminate what the user did not ask to)."""
     configuration = configuration or BlueGreenConfiguration()
     ready = configuration.deployment_ready

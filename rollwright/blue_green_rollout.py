@@ -224,7 +224,7 @@ class GreenFleetAdoption(Protocol):
 
 
 # How often provisioning looks whether the copy's instances are in service, and how long it
-# waits for them before the deployment fails (our choice: docs/decisions-blue-green-workflow.md).
+# waits for them before the deployment fails (our choice: `docs/decisions.md`).
 PROVISION_POLL_SECONDS = 2
 PROVISION_TIMEOUT_SECONDS = 30 * 60
 

@@ -11,7 +11,7 @@ documentation, reference §8):
   applied to any instances").
 - With ``COPY_AUTO_SCALING_GROUP`` CodeDeploy provisions green itself, so ``targetInstances``
   would be ignored; Rollwright refuses it rather than silently ignoring what the caller asked for
-  (``docs/decisions-blue-green.md``).
+  (``docs/decisions.md``).
 
 Every refusal is one of the exceptions CreateDeployment's model lists:
 InvalidTargetInstancesException for the tags and the shape, InvalidAutoScalingGroupException for

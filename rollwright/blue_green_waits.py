@@ -64,7 +64,7 @@ class ReadyWaitEnding:
 
 def ready_wait_expired(minutes: int) -> ReadyWaitEnding:
     """How a deployment ends when nobody continued it in time: Stopped, green never registered.
-    (The error code is our choice, ``docs/decisions-blue-green.md``.)"""
+    (The error code is our choice, ``docs/decisions.md``.)"""
     return ReadyWaitEnding(
         DeploymentStatus.STOPPED,
         "TIMEOUT",

@@ -19,7 +19,7 @@ CodeDeploy's shapes:
   the lifecycle events' times as epoch-second strings.
 
 The event source is ``EVENT_SOURCE``, not ``aws.codedeploy``: EventBridge refuses ``aws.*`` sources
-from anyone but AWS (``NotAuthorizedForSourceException``); see docs/decisions-notifications.md.
+from anyone but AWS (``NotAuthorizedForSourceException``); see `docs/decisions.md`.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ A Lambda (or ECS) deployment is rolled back by shifting its traffic back to the 
 which its end always does (``lambda_traffic.ending``): no rollback deployment is created. When its
 configuration (or StopDeployment's ``autoRollbackEnabled``) asks for a rollback of that ending,
 its ``rollbackInfo.rollbackMessage`` says that the traffic shift back was the rollback
-(docs/decisions-lambda-alarms.md). The Lambda workflow's finish calls ``after_end``, and so does
+(`docs/decisions.md`). The Lambda workflow's finish calls ``after_end``, and so does
 StopDeployment's service after a Lambda deployment is stopped from outside (request or alarm).
 """
 

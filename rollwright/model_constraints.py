@@ -4,7 +4,7 @@ AWS validates a request against the operation's model before the operation runs:
 that is missing, or a value outside its shape's length, pattern, enum or range, is answered before
 any rule that stored state or another member decides. So every operation reads its request in two
 phases: first the model's constraints on every member (required members first of all), then
-CodeDeploy's rules (docs/decisions-api-fuzzing.md). Each member keeps CodeDeploy's exception name.
+CodeDeploy's rules (`docs/decisions.md`). Each member keeps CodeDeploy's exception name.
 """
 
 from __future__ import annotations

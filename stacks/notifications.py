@@ -2,7 +2,7 @@
 
 The notify function reads deployment and target changes from the stream and puts CodeDeploy-style
 events on the account's default event bus and publishes to the deployment groups' trigger topics
-(docs/decisions-notifications.md).
+(`docs/decisions.md`).
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class LambdaAliases:
 
 class LambdaHookInvoker:
     """Hook functions run synchronously inside the hook runner, which the workflow invokes
-    asynchronously (docs/decisions-lambda.md: how a hook's return value is learnt)."""
+    asynchronously (`docs/decisions.md`: how a hook's return value is learnt)."""
 
     def __init__(self, lambda_client: Any, *, runner_function: str = "") -> None:
         self._lambda = lambda_client

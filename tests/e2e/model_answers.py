@@ -1,6 +1,6 @@
 """What the API must answer to a generated request, and checks of what it did answer.
 
-The rules (docs/decisions-api-fuzzing.md):
+The rules (`docs/decisions.md`):
 
 * a malformed body, or a member of the wrong type anywhere in the request, is answered with the
   protocol error ``SerializationException``: the body does not deserialize into the input shape;

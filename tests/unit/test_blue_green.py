@@ -42,7 +42,7 @@ E = LifecycleEvent
 def test_a_group_without_blue_green_members_discovers_green_reroutes_at_once_and_keeps_blue():
     # Given no blueGreenDeploymentConfiguration members at all
     options = blue_green_options(None)
-    # Then the defaults decided in docs/decisions-blue-green.md apply
+    # Then the defaults decided in `docs/decisions.md` apply
     assert options.provisioning is GreenFleetProvisioningAction.DISCOVER_EXISTING
     assert options.ready_action is DeploymentReadyAction.CONTINUE_DEPLOYMENT
     assert options.ready_wait_minutes == 0

@@ -1,4 +1,4 @@
-"""A Lambda deployment's rollback is its traffic shifted back (docs/decisions-lambda-alarms.md):
+"""A Lambda deployment's rollback is its traffic shifted back (`docs/decisions.md`):
 ``rollbackInfo`` says so when the configuration asked for a rollback; no deployment is created."""
 
 from __future__ import annotations
