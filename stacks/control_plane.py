@@ -104,12 +104,7 @@ class ControlPlaneStack(Stack):
                 "WAIT_SCALE": str(wait_scale),
             },
         )
-        workflows = DeploymentWorkflows(
-            self,
-            "Workflows",
-            workflow_function=workflow.function,
-            sweep_interval=Duration.seconds(limits.sweep_interval_seconds),
-        )
+        workflows = DeploymentWorkflows(self, "Workflows", workflow_function=workflow.function)
         api = _function(
             self,
             "api",
