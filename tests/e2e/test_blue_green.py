@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.agent_hosts import Host, start_agent, upload_revision
+from tests.e2e.agent_hosts import Host, revision_location, start_agent, upload_revision
 from tests.e2e.fleet_agents import FleetAgents, group_members, launch_auto_scaling_group
 from tests.e2e.test_deployments_api import ROLE
 
@@ -136,19 +136,11 @@ def _until(condition, what: str, timeout: float = TIMEOUT):
 
 
 def _location(devstack, tmp_path: Path, suffix: str) -> dict[str, Any]:
-    revision = upload_revision(
-        devstack, tmp_path / "bundle", f"e2e/bg-{suffix}.zip", hooks=HOOKS, script=SCRIPT
+    return revision_location(
+        upload_revision(
+            devstack, tmp_path / "bundle", f"e2e/bg-{suffix}.zip", hooks=HOOKS, script=SCRIPT
+        )
     )
-    return {
-        "revisionType": "S3",
-        "s3Location": {
-            "bucket": revision.bucket,
-            "key": revision.key,
-            "bundleType": "zip",
-            "eTag": revision.etag,
-            **({"version": revision.version} if revision.version else {}),
-        },
-    }
 
 
 def _deploy(
