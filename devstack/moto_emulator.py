@@ -16,6 +16,7 @@ from moto.awslambda.models import lambda_backends
 from moto.awslambda.utils import get_backend as get_lambda_backend
 from moto.awslambda_simple.models import lambda_simple_backends
 from moto.cloudwatch.models import cloudwatch_backends
+from moto.core.responses import EmptyResult
 from moto.core.utils import iso_8601_datetime_without_milliseconds, utcfromtimestamp
 from moto.dynamodb.models import dynamodb_backends
 from moto.events import models as events_models
@@ -27,6 +28,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_ba
 from moto.sqs.models import sqs_backends
 from moto.stepfunctions import models as stepfunctions_models
 from moto.stepfunctions.parser.models import stepfunctions_parser_backends
+from moto.stepfunctions.responses import StepFunctionResponse
 from moto.sts.models import sts_backends
 
 from devstack.dynamodb_transactions import use_item_level_rollback
@@ -51,6 +53,20 @@ def configure_moto() -> None:
     # With execute_state_machine the API serves the parser backend, but moto's CloudFormation
     # still creates state machines in the plain one; point CloudFormation at the served backend.
     stepfunctions_models.stepfunctions_backends = stepfunctions_parser_backends  # type: ignore[assignment]
+    StepFunctionResponse.send_task_failure = _send_task_failure  # type: ignore[method-assign]
+
+
+def _send_task_failure(self: StepFunctionResponse) -> EmptyResult:
+    """SendTaskFailure with its ``cause``: moto's handler passes only the error on, although the
+    interpreter takes both (the failed task's ``Cause``, which a Catch's ResultPath keeps). The
+    backend served is the interpreter's (``configure_moto``), whatever the handler's type says."""
+    backend: Any = self.stepfunction_backend
+    backend.send_task_failure(
+        self._get_param("taskToken"),
+        error=self._get_param("error"),
+        cause=self._get_param("cause"),
+    )
+    return EmptyResult()
 
 
 def create_moto_app() -> Any:

@@ -36,10 +36,17 @@ class DeploymentRecord:
     alarms: AlarmConfiguration | None = None  # the alarms it watches
     create_time: float = 0.0  # epoch seconds
     complete_time: float | None = None
+    start_time: float | None = None  # when the workflow first waited for its hosts
+    blue_green: bool = False  # an EC2 blue/green deployment (its passes run this rollout)
 
     @property
     def deployment_id(self) -> str:
         return self.commands.deployment_id
+
+    @property
+    def before_first_pass(self) -> bool:
+        """A blue/green deployment whose first pass has not begun: no rollout of its own yet."""
+        return self.blue_green and not self.commands.rollout_pass
 
 
 @dataclass(frozen=True)

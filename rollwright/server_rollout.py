@@ -1,8 +1,9 @@
 """A Server in-place rollout driven by host reports: the steps the workflow and agent API share.
 
-Step Functions waits, the Lambdas decide (DESIGN.md §2). The workflow's ``dispatch`` step stores
-its task token and fills the first window; from then on each event report that ends a host's
-segment moves the rollout on by itself, with the atomic counters of ``rollout_counters``:
+Step Functions waits, the Lambdas decide (DESIGN.md §2). ``dispatch`` (the workflow's wait for the
+hosts, once it began the deployment) stores its task token and fills the first window; from then
+on each event report that ends a host's segment moves the rollout on by itself, with the atomic
+counters of ``rollout_counters``:
 
 1. the host's result: its item InProgress → Succeeded/Failed and ``result_delta`` on the
    deployment, in one transaction (a repeated report fails the host condition and adds nothing);
@@ -19,11 +20,14 @@ segment moves the rollout on by itself, with the atomic counters of ``rollout_co
    outcome and ``skip_delta``, the hosts never started are marked Skipped, and the stored task
    token is answered, so the workflow's ``finish`` runs.
 
-The workflow's ``sweep`` runs every few seconds while the rollout lasts: it fails hosts that never
-started their segment or went silent (``host_progress.host_is_lost``) through the same result
-path, looks again at traffic steps under way (``traffic_steps``), refills the window (healing a
-handler that died half-way) and answers the token again if the rollout ended, so a deployment
-never hangs.
+The workflow's ``sweep`` runs whenever the wait for the token times out (every
+``sweepIntervalSeconds`` while the rollout lasts, none for a rollout shorter than that): it fails
+hosts that never started their segment or went silent (``host_progress.host_is_lost``) through the
+same result path, looks again at traffic steps under way (``traffic_steps``), refills the window
+(healing a handler that died half-way), ends an in-place rollout that has lasted longer than
+CodeDeploy allows (``ROLLOUT_TIMEOUT_SECONDS``) and answers the token again if the rollout ended;
+the workflow then waits again with a new token unless the sweep says the rollout ended, so a
+deployment never hangs, whichever token an answer went to.
 
 With a load balancer, the end of the segment before BlockTraffic or AllowTraffic begins a traffic
 step instead of the next segment; the next segment starts once the step settled.
@@ -55,6 +59,7 @@ from rollwright.rollout import InstanceStatus
 from rollwright.rollout_counters import (
     STOPPED_MANUALLY,
     RolloutCounters,
+    RolloutErrorCode,
     RolloutOutcome,
     claimable,
     stopped_on_alarm,
@@ -72,6 +77,18 @@ from rollwright.traffic_control import control_event_after
 from rollwright.traffic_steps import TrafficOutcome, TrafficSteps
 
 TIMEOUT_ERROR = "States.Timeout"
+# The errors the workflow's first wait fails with, answered by the wait's own step (the state
+# machine catches each by name): the deployment cannot start (DeploymentStartFailed, as every
+# platform's machine fails then), or it is blue/green, whose passes run this rollout.
+START_FAILED_ERROR = "DeploymentStartFailed"
+BLUE_GREEN_ERROR = "Rollwright.BlueGreen"
+# Reference §9: an in-place EC2 deployment lasts at most 8 hours.
+ROLLOUT_TIMEOUT_SECONDS = 8 * 3600
+ROLLOUT_TIMED_OUT = RolloutOutcome(
+    DeploymentStatus.FAILED,
+    RolloutErrorCode.TIMEOUT,
+    "The deployment did not finish within the time allowed for it.",
+)
 # Ready: a blue/green deployment in its ready wait, which a stop ends (``blue_green_rollout``).
 _ADVANCING = frozenset({DeploymentStatus.IN_PROGRESS, DeploymentStatus.READY})
 
@@ -131,6 +148,13 @@ class ServerRollout:
         if deployment is None:
             return {"deploymentId": deployment_id, "ended": True, "sweepIntervalSeconds": 1}
         interval = deployment.limits.sweep_interval_seconds
+        if deployment.before_first_pass:
+            # Blue/green, swept before the workflow learnt it (its first wait timed out before
+            # the step answered): nothing here yet; the next wait's step sends it on its passes.
+            return {"deploymentId": deployment_id, "ended": False, "sweepIntervalSeconds": interval}
+        if _overran(deployment, now=now):
+            self._end(deployment, ROLLOUT_TIMED_OUT, deployment.counters)
+            deployment = self._deployment(deployment_id)
         if deployment.outcome is None and deployment.status is DeploymentStatus.IN_PROGRESS:
             for host in self._store.unfinished_hosts(deployment_id):
                 if host.status is InstanceStatus.PENDING and host.position < deployment.claimed:
@@ -408,6 +432,18 @@ def _runs_by_command(reports: Sequence[EventReport]) -> list[list[EventReport]]:
         else:
             runs.append([report])
     return runs
+
+
+def _overran(deployment: DeploymentRecord, *, now: float) -> bool:
+    """An in-place rollout still under way past its time (a blue/green pass has no bound of its
+    own)."""
+    return (
+        deployment.outcome is None
+        and deployment.status is DeploymentStatus.IN_PROGRESS
+        and not deployment.blue_green
+        and deployment.start_time is not None
+        and now - deployment.start_time > ROLLOUT_TIMEOUT_SECONDS
+    )
 
 
 def _outcome_document(deployment: DeploymentRecord) -> dict[str, Any]:

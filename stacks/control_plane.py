@@ -104,7 +104,12 @@ class ControlPlaneStack(Stack):
                 "WAIT_SCALE": str(wait_scale),
             },
         )
-        workflows = DeploymentWorkflows(self, "Workflows", workflow_function=workflow.function)
+        workflows = DeploymentWorkflows(
+            self,
+            "Workflows",
+            workflow_function=workflow.function,
+            sweep_interval=Duration.seconds(limits.sweep_interval_seconds),
+        )
         api = _function(
             self,
             "api",

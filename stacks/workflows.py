@@ -16,15 +16,16 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from rollwright.deployment_plan import HostLimits
+from rollwright.server_rollout import BLUE_GREEN_ERROR, START_FAILED_ERROR
 from stacks.accepted_findings import WILDCARD_RULE, accept, accept_wildcard_resource
 from stacks.blue_green_workflow import BLUE_GREEN_FLAG, blue_green_steps
 
 STARTED_STATUS = "InProgress"
 SUCCEEDED_STATUS = "Succeeded"
-# Reference §9: an in-place EC2 deployment lasts at most 8 hours.
-SERVER_ROLLOUT_TIMEOUT = Duration.hours(8)
-START_FAILED_ERROR = "DeploymentStartFailed"
-ROLLOUT_ENDED_ERROR = "Rollwright.RolloutEnded"
+# Where a wait after a sweep finds the deployment's sweep interval (``ServerPhases``).
+SWEEP_INTERVAL_PATH = "$.error.sweepIntervalSeconds"
+DEFAULT_SWEEP_INTERVAL = Duration.seconds(HostLimits().sweep_interval_seconds)
 
 
 class StartPhase(sfn.StateMachineFragment):
@@ -76,97 +77,119 @@ class StartPhase(sfn.StateMachineFragment):
         return []
 
 
-class ServerRolloutPhase(sfn.StateMachineFragment):
-    """The hosts' phase of a Server deployment: one wait, however many hosts and events.
+class ServerPhases:
+    """A Server deployment's states: its hosts' rollout, and EC2 blue/green's steps around it.
 
-    Two branches run in parallel. ``DispatchAndWait`` invokes the workflow function's ``dispatch``
-    with a task token (``.waitForTaskToken``): it stores the token on the deployment item and
-    starts the first window; from then on the agent function moves the rollout on with each
-    host report and answers the token when the rollout ends. ``SweepHosts`` runs at once and then
-    every ``sweepIntervalSeconds`` (a per-deployment setting the step returns) to fail dead hosts,
-    until it answers ``ended``: a few state transitions per interval, none per host or event.
-    When the wait is answered the branch fails on purpose (``ROLLOUT_ENDED_ERROR``), which stops
-    the sweep branch at once instead of after its next wait. Whatever way the branches end (the
-    wait's timeout included) goes to ``on_error`` with the error at ``$.error``; ``finish`` reads
-    the outcome the rollout stored and uses the error only when there is none.
+    Each wait for the hosts is one Task (``.waitForTaskToken``) invoking the workflow function's
+    ``rollout``, which begins the deployment if it has not begun, stores the token and starts the
+    first window; from then on the agent function moves the rollout on with each host report and
+    answers the token when the rollout ends. The wait times out after ``sweepIntervalSeconds``
+    (``States.Timeout``, caught): ``SweepHosts`` fails dead hosts, and unless it says the rollout
+    ended the workflow waits again with a new token. A rollout shorter than the interval takes no
+    sweep at all: a plain in-place deployment is ``BeginRollout``, ``FinishDeployment`` and its
+    end, four state transitions (issue #5's cost target).
+
+    The first wait (``BeginRollout``, and ``PassRollout`` for each blue/green pass) is timed by
+    the stack's interval (its state has no deployment's yet); a wait after a sweep by the
+    deployment's own, which the sweep answers. ``rollout`` fails the wait by name when the
+    deployment cannot start (``START_FAILED_ERROR``: the execution fails with its message) or is
+    blue/green before its first pass (``BLUE_GREEN_ERROR``: the blue/green steps follow). Every
+    other failure reaches ``finish`` (or ``blueGreenNext``) with the error at ``$.error``; a
+    rollout that ended leaves ``{"Error": ""}`` there (with the sweep's answer, after a sweep).
     """
 
     def __init__(
         self,
         scope: Construct,
-        construct_id: str,
         *,
         workflow_function: lambda_.IFunction,
-        rollout_timeout: Duration,
-        on_error: sfn.IChainable,
+        sweep_interval: Duration,
+        finish: sfn.IChainable,
     ) -> None:
-        super().__init__(scope, construct_id)
         deployment_id = sfn.JsonPath.string_at("$.deploymentId")
-        wait_for_hosts = tasks.LambdaInvoke(
-            self,
-            "DispatchAndWait",
-            lambda_function=workflow_function,
-            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
-            payload=sfn.TaskInput.from_object(
-                {
-                    "action": "dispatch",
-                    "deploymentId": deployment_id,
-                    "taskToken": sfn.JsonPath.task_token,
-                }
-            ),
-            task_timeout=sfn.Timeout.duration(rollout_timeout),
-            retry_on_service_exceptions=True,
+        first_sweep = sfn.Timeout.duration(sweep_interval)
+        self.begin = _host_wait(scope, "BeginRollout", workflow_function, first_sweep)
+        pass_rollout = _host_wait(scope, "PassRollout", workflow_function, first_sweep)
+        wait_again = _host_wait(
+            scope, "DispatchAndWait", workflow_function, sfn.Timeout.at(SWEEP_INTERVAL_PATH)
         )
         sweep = tasks.LambdaInvoke(
-            self,
+            scope,
             "SweepHosts",
             lambda_function=workflow_function,
             payload=sfn.TaskInput.from_object({"action": "sweep", "deploymentId": deployment_id}),
-            output_path="$.Payload",
+            # What the rollout ended with so far: nothing (finish and blueGreenNext read
+            # ``Error``), and the sweep's answer.
+            result_selector={
+                "Error": "",
+                "ended": sfn.JsonPath.object_at("$.Payload.ended"),
+                "sweepIntervalSeconds": sfn.JsonPath.number_at("$.Payload.sweepIntervalSeconds"),
+            },
+            result_path="$.error",
             retry_on_service_exceptions=True,
         )
-        for task in (wait_for_hosts, sweep):
-            # Both steps are retry-safe: conditions make a repeated claim or result a no-op.
-            task.add_retry(
-                errors=["States.TaskFailed"], max_attempts=2, interval=Duration.seconds(1)
-            )
-        # Once the wait is answered the rollout is over: end the Parallel at once rather than
-        # after the sweep branch's next wait (a branch that fails stops the other one).
-        wait_for_hosts.next(
-            sfn.Fail(
-                self,
-                "StopSweeps",
-                error=ROLLOUT_ENDED_ERROR,
-                cause="The rollout ended; the sweeps stop.",
-            )
+        # Retry-safe: conditions make a repeated claim or result a no-op.
+        sweep.add_retry(errors=["States.TaskFailed"], max_attempts=2, interval=Duration.seconds(1))
+        blue_green, after_pass = blue_green_steps(
+            scope, workflow_function=workflow_function, rollout=pass_rollout, finish=finish
         )
-        between_sweeps = sfn.Wait(
-            self, "BetweenSweeps", time=sfn.WaitTime.seconds_path("$.sweepIntervalSeconds")
+        is_blue_green = sfn.Condition.and_(
+            sfn.Condition.is_present(BLUE_GREEN_FLAG),
+            sfn.Condition.boolean_equals(BLUE_GREEN_FLAG, True),
         )
-        between_sweeps.next(sweep)
+        after_rollout = (
+            sfn.Choice(scope, "AfterRollout").when(is_blue_green, after_pass).otherwise(finish)
+        )
+        ended = sfn.Condition.boolean_equals("$.error.ended", True)
         sweep.next(
-            sfn.Choice(self, "RolloutEnded")
-            .when(sfn.Condition.boolean_equals("$.ended", True), sfn.Succeed(self, "SweepsDone"))
-            .otherwise(between_sweeps)
+            sfn.Choice(scope, "RolloutEnded")
+            .when(sfn.Condition.and_(ended, is_blue_green), after_pass)
+            .when(ended, finish)
+            .otherwise(wait_again)
         )
-        self._rollout = sfn.Parallel(
-            self,
-            "Rollout",
-            result_selector={"Error": ""},
-            result_path="$.error",
+        sweep.add_catch(after_rollout, errors=["States.ALL"], result_path="$.error")
+        start_failed = sfn.Fail(
+            scope, "DeploymentStartFailed", error=START_FAILED_ERROR, cause_path="$.error.Cause"
         )
-        self._rollout.branch(wait_for_hosts)
-        self._rollout.branch(sweep)
-        # The rollout's end comes as ROLLOUT_ENDED_ERROR too: finish reads the outcome it stored.
-        self._rollout.add_catch(on_error, errors=["States.ALL"], result_path="$.error")
+        for wait in (self.begin, pass_rollout, wait_again):
+            wait.add_catch(start_failed, errors=[START_FAILED_ERROR], result_path="$.error")
+            wait.add_catch(blue_green, errors=[BLUE_GREEN_ERROR], result_path="$.error")
+            wait.add_catch(sweep, errors=["States.Timeout"], result_path="$.error")
+            wait.add_catch(after_rollout, errors=["States.ALL"], result_path="$.error")
+        # Only an in-place deployment's first wait is answered (a blue/green one fails it by name).
+        self.begin.next(finish)
+        pass_rollout.next(after_rollout)
+        wait_again.next(after_rollout)
 
-    @property
-    def start_state(self) -> sfn.State:
-        return self._rollout
 
-    @property
-    def end_states(self) -> list[sfn.INextable]:
-        return [self._rollout]
+def _host_wait(
+    scope: Construct, construct_id: str, workflow_function: lambda_.IFunction, timeout: sfn.Timeout
+) -> tasks.LambdaInvoke:
+    """A wait for the hosts: ``rollout`` with the token, until the token is answered or the
+    timeout sends the workflow to sweep."""
+    wait = tasks.LambdaInvoke(
+        scope,
+        construct_id,
+        lambda_function=workflow_function,
+        integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+        payload=sfn.TaskInput.from_object(
+            {
+                "action": "rollout",
+                "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
+                "taskToken": sfn.JsonPath.task_token,
+            }
+        ),
+        task_timeout=timeout,
+        # The answer is the rollout's end; finish reads the outcome the rollout stored.
+        result_selector={"Error": ""},
+        result_path="$.error",
+        retry_on_service_exceptions=True,
+    )
+    # The named answers are final (the first matching retrier applies: these never retry).
+    wait.add_retry(errors=[START_FAILED_ERROR, BLUE_GREEN_ERROR], max_attempts=0)
+    # Retry-safe: beginning again is a no-op, conditions make a repeated claim a no-op.
+    wait.add_retry(errors=["States.TaskFailed"], max_attempts=2, interval=Duration.seconds(1))
+    return wait
 
 
 class HookWait(sfn.StateMachineFragment):
@@ -381,6 +404,7 @@ class DeploymentWorkflow(Construct):
         host_rollout: bool = False,
         traffic_rollout: bool = False,
         ecs_rollout: bool = False,
+        sweep_interval: Duration = DEFAULT_SWEEP_INTERVAL,
         log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -388,24 +412,15 @@ class DeploymentWorkflow(Construct):
             self, "LogGroup", retention=log_retention, removal_policy=RemovalPolicy.DESTROY
         )
         started: sfn.IChainable = sfn.Succeed(self, "DeploymentSucceeded")
+        start: sfn.IChainable | None = None
         if host_rollout:
             finish = FinishPhase(self, "Finish", workflow_function=workflow_function)
-            # An EC2 blue/green deployment runs the host rollout once per pass
-            # (stacks/blue_green_workflow.py); begin says which kind of deployment it is.
-            after_rollout = sfn.Choice(self, "AfterRollout")
-            hosts = ServerRolloutPhase(
+            start = ServerPhases(
                 self,
-                "Hosts",
                 workflow_function=workflow_function,
-                rollout_timeout=SERVER_ROLLOUT_TIMEOUT,
-                on_error=after_rollout,
-            ).next(after_rollout)
-            blue_green, after_pass = blue_green_steps(
-                self, workflow_function=workflow_function, rollout=hosts, finish=finish
-            )
-            is_blue_green = sfn.Condition.boolean_equals(BLUE_GREEN_FLAG, True)
-            after_rollout.when(is_blue_green, after_pass).otherwise(finish)
-            started = sfn.Choice(self, "BlueGreen").when(is_blue_green, blue_green).otherwise(hosts)
+                sweep_interval=sweep_interval,
+                finish=finish,
+            ).begin
         if traffic_rollout:
             started = lambda_traffic_phases(
                 self,
@@ -425,7 +440,10 @@ class DeploymentWorkflow(Construct):
                     self, "Finish", workflow_function=workflow_function, action="ecsFinish"
                 ),
             )
-        start = StartPhase(self, "Start", workflow_function=workflow_function, on_started=started)
+        if start is None:
+            start = StartPhase(
+                self, "Start", workflow_function=workflow_function, on_started=started
+            )
         self.state_machine = sfn.StateMachine(
             self,
             "StateMachine",
@@ -465,8 +483,15 @@ class DeploymentWorkflows(Construct):
     """The three state machines: Server (EC2/on-premises), Lambda and ECS deployments."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, workflow_function: lambda_.IFunction
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        workflow_function: lambda_.IFunction,
+        sweep_interval: Duration = DEFAULT_SWEEP_INTERVAL,
     ) -> None:
+        """``sweep_interval``: the stack's ``HostLimits.sweep_interval_seconds``, which new
+        deployments record: the first wait for a deployment's hosts is timed by it."""
         super().__init__(scope, construct_id)
         self.server = DeploymentWorkflow(
             self,
@@ -474,6 +499,7 @@ class DeploymentWorkflows(Construct):
             compute_platform="Server",
             workflow_function=workflow_function,
             host_rollout=True,
+            sweep_interval=sweep_interval,
         ).state_machine
         self.lambda_ = DeploymentWorkflow(
             self,

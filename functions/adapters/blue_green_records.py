@@ -85,14 +85,6 @@ class BlueGreenRecords:
             stop=_stop(item.get("stop_requested")),
         )
 
-    def is_blue_green(self, deployment_id: str) -> bool:
-        item = self._table.get_item(
-            Key=deployment_key(deployment_id),
-            ProjectionExpression="blue_green.step_index",
-            ConsistentRead=True,
-        ).get("Item")
-        return bool(item and "blue_green" in item)
-
     def statuses(self, deployment_id: str) -> dict[str, InstanceStatus]:
         found: dict[str, InstanceStatus] = {}
         query: dict[str, Any] = {

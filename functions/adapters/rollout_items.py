@@ -214,6 +214,8 @@ def read_deployment(item: dict[str, Any]) -> DeploymentRecord:
         alarms=read_alarm_configuration(item.get("alarm_configuration")),
         create_time=_seconds(item.get("create_time_ms")),
         complete_time=(_seconds(item["complete_time_ms"]) if "complete_time_ms" in item else None),
+        start_time=_seconds(item["start_time_ms"]) if "start_time_ms" in item else None,
+        blue_green="blue_green" in item,
     )
 
 

@@ -36,6 +36,3 @@ class BlueGreenSteps:
             self._tokens.succeed(token, {"deploymentId": deployment_id, "waited": False})
             return {"deploymentId": deployment_id, "waiting": False}
         return {"deploymentId": deployment_id, "waiting": True}
-
-    def is_blue_green(self, deployment_id: str) -> bool:
-        return self._records.is_blue_green(deployment_id)

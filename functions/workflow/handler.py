@@ -1,9 +1,10 @@
 """Workflow function: Step Functions Task states call it with ``{"action": <step>, ...}``.
 
-``begin`` (every platform); for Server deployments also ``blueGreenNext`` and ``blueGreenWait``
-(EC2 blue/green: ``blue_green_steps``), ``dispatch`` (with the wait's
-``taskToken``), ``sweep`` and ``finish`` (with the workflow's ``error``, if it failed, and the
-``stateMachineArn`` a rollback deployment is started on); for Lambda deployments ``lambdaPlan``,
+``begin`` (the Lambda and ECS platforms); for Server deployments ``rollout`` (every wait for the
+hosts, with the wait's ``taskToken``: it begins the deployment if it has not begun), ``sweep``,
+``blueGreenNext`` and ``blueGreenWait`` (EC2 blue/green: ``blue_green_steps``) and ``finish``
+(with the workflow's ``error``, if it failed, and the ``stateMachineArn`` a rollback deployment
+is started on); for Lambda deployments ``lambdaPlan``,
 ``lambdaHook`` (with ``event`` and the wait's ``taskToken``), ``lambdaShift`` (with ``step``) and
 ``lambdaFinish`` (with ``error``); for ECS deployments the ``ecs…`` steps of ``ecs_steps``.
 """
@@ -60,10 +61,11 @@ _records = DeploymentRecords(_table)
 _rollout_records = RolloutRecords(_table)
 _alarms = CloudWatchAlarms(boto3.client("cloudwatch"))
 _stops = deployment_stops()
-_rollout = ServerRollout(
+_tokens = TaskTokens(boto3.client("stepfunctions"))
+_server_rollout = ServerRollout(
     _rollout_records,
     HostQueues(boto3.client("sqs"), queue_prefix=os.environ["HOST_QUEUE_PREFIX"]),
-    TaskTokens(boto3.client("stepfunctions")),
+    _tokens,
     TrafficSteps(
         TrafficStepRecords(_table),
         ElasticLoadBalancers(boto3.client("elb"), boto3.client("elbv2")),
@@ -85,18 +87,25 @@ def _blue_green_rollout(function_arn: str) -> BlueGreenRollout:
     )
 
 
-_blue_green = BlueGreenSteps(
-    BlueGreenRecords(_table), _blue_green_rollout, TaskTokens(boto3.client("stepfunctions"))
-)
+_blue_green = BlueGreenSteps(BlueGreenRecords(_table), _blue_green_rollout, _tokens)
 
 
-def _begin(deployment_id: str) -> dict[str, Any]:
-    """Begin; the Server machine also learns whether the deployment is blue/green."""
-    answer = steps.begin(_records, deployment_id)
-    answer["blueGreen"] = answer["status"] == "InProgress" and _blue_green.is_blue_green(
-        deployment_id
+def _rollout(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    """A Server wait for the hosts (``steps.rollout_wait``)."""
+    deployment_id = event["deploymentId"]
+
+    def before_first_pass() -> bool:
+        deployment = _rollout_records.deployment(deployment_id)
+        return deployment is not None and deployment.before_first_pass
+
+    return steps.rollout_wait(
+        _records,
+        deployment_id,
+        event["taskToken"],
+        tokens=_tokens,
+        before_first_pass=before_first_pass,
+        dispatch=lambda: _dispatch(event, context),
     )
-    return answer
 
 
 @cache
@@ -109,7 +118,7 @@ def _finish(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     hosts' records; a launch deployment's lifecycle action; then the automatic rollback, if one
     is due, and the auto-update of outdated Auto Scaling instances, if one is due."""
     deployment_id = event["deploymentId"]
-    answer = _rollout.finish(deployment_id, error=event.get("error"), now=time.time())
+    answer = _server_rollout.finish(deployment_id, error=event.get("error"), now=time.time())
     services = _services(context.invoked_function_arn, event["stateMachineArn"])
     finished = _rollout_records.deployment(deployment_id)
     FinishBookkeeping(services, DynamoInstanceRecords(_table)).record(finished)
@@ -140,14 +149,14 @@ def _poll_alarms(deployment_id: str) -> DeploymentRecord | None:
 
 def _dispatch(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
     _poll_alarms(event["deploymentId"])
-    return _rollout.dispatch(event["deploymentId"], event["taskToken"], now=time.time())
+    return _server_rollout.dispatch(event["deploymentId"], event["taskToken"], now=time.time())
 
 
 def _sweep(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
     deployment = _poll_alarms(event["deploymentId"])
     # A launch or termination deployment keeps its instance's lifecycle action alive.
     send_heartbeats(deployment, now=time.time())
-    return _rollout.sweep(event["deploymentId"], now=time.time())
+    return _server_rollout.sweep(event["deploymentId"], now=time.time())
 
 
 @cache
@@ -203,12 +212,12 @@ def _ecs_step(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
 
 Step = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 _STEPS: dict[str, Step] = {
-    "begin": lambda event, _: _begin(event["deploymentId"]),
+    "begin": lambda event, _: steps.begin(_records, event["deploymentId"]),
+    "rollout": _rollout,
     "blueGreenNext": lambda event, context: _blue_green.next_step(
         event, context.invoked_function_arn
     ),
     "blueGreenWait": lambda event, _: _blue_green.wait(event),
-    "dispatch": _dispatch,
     "sweep": _sweep,
     "finish": _finish,
     "lambdaPlan": _lambda_step,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from rollwright.deployment_status import DeploymentStatus, decide_start
+from rollwright.server_rollout import BLUE_GREEN_ERROR, START_FAILED_ERROR
 
 
 class DeploymentStatusStore(Protocol):
@@ -13,6 +15,10 @@ class DeploymentStatusStore(Protocol):
     def transition(
         self, deployment_id: str, current: DeploymentStatus, target: DeploymentStatus
     ) -> bool: ...
+
+
+class WaitFailures(Protocol):
+    def fail(self, token: str, error: str, cause: str) -> bool: ...
 
 
 def begin(store: DeploymentStatusStore, deployment_id: str) -> dict[str, Any]:
@@ -36,3 +42,31 @@ def begin(store: DeploymentStatusStore, deployment_id: str) -> dict[str, Any]:
         "status": "Failed",
         "message": f"Deployment {deployment_id} kept changing while the workflow started it.",
     }
+
+
+def rollout_wait(
+    store: DeploymentStatusStore,
+    deployment_id: str,
+    token: str,
+    *,
+    tokens: WaitFailures,
+    before_first_pass: Callable[[], bool],
+    dispatch: Callable[[], dict[str, Any]],
+) -> dict[str, Any]:
+    """A Server wait for the hosts (``rollout``): begin the deployment if it has not begun, then
+    ``dispatch`` (keep the token, start the first window).
+
+    Every wait begins, not only the first: a first wait may time out (the sweep follows) before
+    its step began the deployment, and the next wait's step must not find it unbegun. A
+    deployment that cannot start fails the wait with ``START_FAILED_ERROR`` and the reason; a
+    blue/green one before its first pass with ``BLUE_GREEN_ERROR`` (the machine goes on to the
+    blue/green steps). Neither keeps the token.
+    """
+    begun = begin(store, deployment_id)
+    if begun["status"] != DeploymentStatus.IN_PROGRESS.value:
+        tokens.fail(token, START_FAILED_ERROR, begun["message"])
+        return begun
+    if before_first_pass():
+        tokens.fail(token, BLUE_GREEN_ERROR, "An EC2 blue/green deployment: its passes follow.")
+        return {**begun, "blueGreen": True}
+    return dispatch()

@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
+from rollwright.server_rollout import BLUE_GREEN_ERROR
 from tests.infrastructure.conftest import SynthesizedStack
 from tests.infrastructure.test_lambda_workflow import _actions, _statements
 from tests.infrastructure.test_workflows import _definition
 
 
-def test_a_blue_green_deployment_begins_with_its_next_step_and_in_place_with_its_hosts(
+def test_a_blue_green_deployment_leaves_its_first_wait_for_its_steps(
     synthesized: SynthesizedStack,
 ) -> None:
-    # Given the Server machine / When reading the Choice after begin
+    # Given the Server machine / When its first wait fails with the blue/green name
     definition, _ = _definition(synthesized, "Server")
     states = definition["States"]
-    (rule,) = states["BlueGreen"]["Choices"]
-    # Then begin's blueGreen answer picks the blue/green steps, which start with an empty error
-    assert rule["Variable"] == "$.blueGreen"
-    assert rule["BooleanEquals"] is True
-    assert states[rule["Next"]]["Result"] == {"Error": ""}
-    assert states[rule["Next"]]["ResultPath"] == "$.error"
-    assert states[rule["Next"]]["Next"] == "BlueGreenNext"
-    assert states[states["BlueGreen"]["Default"]]["Type"] == "Parallel"
+    (caught,) = [
+        c for c in states[definition["StartAt"]]["Catch"] if c["ErrorEquals"] == [BLUE_GREEN_ERROR]
+    ]
+    # Then the blue/green steps start, with an empty error
+    start = states[caught["Next"]]
+    assert (start["Result"], start["ResultPath"], start["Next"]) == (
+        {"Error": ""},
+        "$.error",
+        "BlueGreenNext",
+    )
 
 
 def test_after_each_pass_a_blue_green_deployment_decides_its_next_step(
     synthesized: SynthesizedStack,
 ) -> None:
-    # Given the Server machine / When the hosts' phase ends for a blue/green deployment
+    # Given the Server machine / When the hosts' phase ends for a blue/green deployment (the flag
+    # is blueGreenNext's; an in-place deployment's state has none)
     definition, _ = _definition(synthesized, "Server")
     states = definition["States"]
     (rule,) = states["AfterRollout"]["Choices"]
-    assert rule["Variable"] == "$.blueGreen"
+    assert rule["And"] == [
+        {"Variable": "$.blueGreen", "IsPresent": True},
+        {"Variable": "$.blueGreen", "BooleanEquals": True},
+    ]
     assert rule["Next"] == "BlueGreenNext"
     # Then blueGreenNext gets the phase's error and its answer says where to go
     payload = states["BlueGreenNext"]["Parameters"]["Payload"]
@@ -41,7 +48,7 @@ def test_after_each_pass_a_blue_green_deployment_decides_its_next_step(
     }
     choices = {c["StringEquals"]: c["Next"] for c in states["BlueGreenNextStep"]["Choices"]}
     assert choices == {
-        "Rollout": "Rollout",
+        "Rollout": "PassRollout",
         "Wait": "BlueGreenWait",
         "Poll": "BlueGreenProvisioning",
     }

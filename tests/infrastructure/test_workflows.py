@@ -7,10 +7,13 @@ from typing import Any
 
 import pytest
 
-from stacks.workflows import ROLLOUT_ENDED_ERROR
+from rollwright.deployment_plan import HostLimits
+from rollwright.server_rollout import BLUE_GREEN_ERROR, START_FAILED_ERROR
 from tests.infrastructure.conftest import SynthesizedStack
 
 PLATFORMS = ("Server", "Lambda", "Ecs")
+TRAFFIC_PLATFORMS = ("Lambda", "Ecs")
+HOST_WAITS = ("BeginRollout", "PassRollout", "DispatchAndWait")
 
 
 def _definition(synthesized: SynthesizedStack, platform: str) -> tuple[dict[str, Any], str]:
@@ -31,11 +34,11 @@ def test_one_standard_state_machine_per_compute_platform(synthesized: Synthesize
         synthesized.logical_id_of("AWS::StepFunctions::StateMachine", platform)
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
+@pytest.mark.parametrize("platform", TRAFFIC_PLATFORMS)
 def test_first_state_invokes_the_workflow_function_to_begin(
     synthesized: SynthesizedStack, platform: str
 ) -> None:
-    # Given a state machine / When reading its first state
+    # Given a traffic state machine / When reading its first state
     # Then it invokes the workflow function with action begin and the deployment id
     definition, _ = _definition(synthesized, platform)
     workflow = synthesized.logical_id_of("AWS::Lambda::Function", "WorkflowFunction")
@@ -47,24 +50,19 @@ def test_first_state_invokes_the_workflow_function_to_begin(
     assert first["OutputPath"] == "$.Payload"
 
 
-@pytest.mark.parametrize("platform", PLATFORMS)
-def test_in_progress_succeeds_and_anything_else_fails_to_start(
+@pytest.mark.parametrize("platform", TRAFFIC_PLATFORMS)
+def test_in_progress_goes_on_and_anything_else_fails_to_start(
     synthesized: SynthesizedStack, platform: str
 ) -> None:
-    # Given a state machine / When following the begin task's answer
-    # Then InProgress reaches Succeed and anything else a Fail with the function's message
+    # Given a traffic state machine / When following the begin task's answer
+    # Then InProgress reaches the platform's phases and anything else a Fail with the message
     definition, _ = _definition(synthesized, platform)
     states = definition["States"]
     choice = states[states[definition["StartAt"]]["Next"]]
     assert choice["Type"] == "Choice"
     (rule,) = choice["Choices"]
     assert rule == {"Variable": "$.status", "StringEquals": "InProgress", "Next": rule["Next"]}
-    if platform == "Server":
-        # In place: the hosts' phase (below); blue/green: test_blue_green_workflow.py
-        blue_green = states[rule["Next"]]
-        assert blue_green["Type"] == "Choice"
-        assert states[blue_green["Default"]]["Type"] == "Parallel"
-    elif platform == "Lambda":
+    if platform == "Lambda":
         assert rule["Next"] == "PlanTraffic"  # the traffic phases (test_lambda_workflow.py)
     else:
         assert rule["Next"] == "PlanEcsDeployment"  # the ECS phases (test_ecs_workflow.py)
@@ -93,72 +91,131 @@ def test_state_machine_logs_all_events_and_traces(
     assert logging["IncludeExecutionData"] is True
 
 
-def _server_rollout(synthesized: SynthesizedStack) -> tuple[dict[str, Any], dict[str, Any]]:
+def _server_states(synthesized: SynthesizedStack) -> tuple[dict[str, Any], str]:
     definition, _ = _definition(synthesized, "Server")
-    states = definition["States"]
-    return states, states["Rollout"]
+    return definition["States"], definition["StartAt"]
 
 
-def test_server_hosts_phase_waits_once_with_a_task_token_bounded_by_eight_hours(
+def test_a_server_deployment_begins_with_a_wait_for_its_hosts_timed_by_the_sweep_interval(
     synthesized: SynthesizedStack,
 ) -> None:
-    # Given the Server machine / When reading the waiting branch of its hosts' phase
-    _, rollout = _server_rollout(synthesized)
-    waiting = rollout["Branches"][0]["States"]["DispatchAndWait"]
-    # Then dispatch is invoked with the task token, and the wait times out after 8 hours
-    assert waiting["Resource"] == "arn:AWS::Partition:states:::lambda:invoke.waitForTaskToken"
-    assert waiting["Parameters"]["Payload"] == {
-        "action": "dispatch",
+    # Given the Server machine / When reading its first state
+    states, start = _server_states(synthesized)
+    first = states[start]
+    # Then it is a wait for a task token whose step begins the deployment and dispatches it, and
+    # it times out after the stack's sweep interval (HostLimits' default here)
+    assert start == "BeginRollout"
+    assert first["Resource"] == "arn:AWS::Partition:states:::lambda:invoke.waitForTaskToken"
+    assert first["Parameters"]["Payload"] == {
+        "action": "rollout",
         "deploymentId.$": "$.deploymentId",
         "taskToken.$": "$$.Task.Token",
     }
-    assert waiting["TimeoutSeconds"] == 8 * 3600
-    # And once answered, the branch fails on purpose, which ends the sweep branch at once
-    stop = rollout["Branches"][0]["States"][waiting["Next"]]
-    assert stop["Type"] == "Fail"
-    assert stop["Error"] == ROLLOUT_ENDED_ERROR
+    assert first["TimeoutSeconds"] == HostLimits().sweep_interval_seconds
+    # And a blue/green pass's first wait likewise; a wait after a sweep by the deployment's own
+    assert states["PassRollout"]["TimeoutSeconds"] == HostLimits().sweep_interval_seconds
+    assert states["DispatchAndWait"]["TimeoutSecondsPath"] == "$.error.sweepIntervalSeconds"
 
 
-def test_server_sweep_loops_on_its_interval_until_the_rollout_ends(
-    synthesized: SynthesizedStack,
+@pytest.mark.parametrize("wait", HOST_WAITS)
+def test_every_wait_for_the_hosts_catches_its_named_answers_then_the_timeout_then_the_rest(
+    synthesized: SynthesizedStack, wait: str
 ) -> None:
-    # Given the Server machine / When reading the sweep branch
-    _, rollout = _server_rollout(synthesized)
-    branch = rollout["Branches"][1]
-    states = branch["States"]
-    # Then it sweeps at once, then waits the deployment's interval and sweeps again until ended
-    assert branch["StartAt"] == "SweepHosts"
-    assert states["SweepHosts"]["Parameters"]["Payload"]["action"] == "sweep"
-    assert states["SweepHosts"]["Next"] == "RolloutEnded"
-    (ended,) = states["RolloutEnded"]["Choices"]
-    assert ended["Variable"] == "$.ended"
-    assert states[ended["Next"]] == {"Type": "Succeed"}
-    assert states["RolloutEnded"]["Default"] == "BetweenSweeps"
-    assert states["BetweenSweeps"]["SecondsPath"] == "$.sweepIntervalSeconds"
-    assert states["BetweenSweeps"]["Next"] == "SweepHosts"
-
-
-def test_server_finish_runs_after_the_rollout_and_after_any_failure_of_it(
-    synthesized: SynthesizedStack,
-) -> None:
-    # Given the Server machine / When following the hosts' phase
-    states, rollout = _server_rollout(synthesized)
-    # Then success and failure both reach finish (for an in-place deployment; a blue/green one
-    # goes on to its next pass), which ends in Succeed or a Fail with the code
-    assert rollout["Next"] == "AfterRollout"
-    assert rollout["Catch"] == [
-        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AfterRollout"}
+    # Given a wait for the hosts of the Server machine / When reading its catchers (in order)
+    states, _ = _server_states(synthesized)
+    catchers = [(c["ErrorEquals"], c["Next"]) for c in states[wait]["Catch"]]
+    # Then a deployment that cannot start fails the execution with the step's reason, a
+    # blue/green one goes on to its steps, a timeout sweeps, and anything else finishes
+    assert catchers == [
+        ([START_FAILED_ERROR], "DeploymentStartFailed"),
+        ([BLUE_GREEN_ERROR], "BlueGreenStart"),
+        (["States.Timeout"], "SweepHosts"),
+        (["States.ALL"], "AfterRollout"),
     ]
-    assert states["AfterRollout"]["Default"] == "FinishDeployment"
-    finish = states["FinishDeployment"]
-    assert finish["Parameters"]["Payload"]["action"] == "finish"
-    assert finish["Parameters"]["Payload"]["stateMachineArn.$"] == "$$.StateMachine.Id"
-    choice = states[finish["Next"]]
+    assert all(c["ResultPath"] == "$.error" for c in states[wait]["Catch"])
+    assert states["DeploymentStartFailed"] == {
+        "Type": "Fail",
+        "Error": "DeploymentStartFailed",
+        "CausePath": "$.error.Cause",
+    }
+    # And the named answers are never retried (the first matching retrier applies)
+    named = states[wait]["Retry"][1]
+    assert (named["ErrorEquals"], named["MaxAttempts"]) == (
+        [START_FAILED_ERROR, BLUE_GREEN_ERROR],
+        0,
+    )
+    assert states[wait]["Retry"][2]["ErrorEquals"] == ["States.TaskFailed"]
+    # And an answered wait leaves no error for finish (the rollout stored its outcome)
+    assert (states[wait]["ResultSelector"], states[wait]["ResultPath"]) == (
+        {"Error": ""},
+        "$.error",
+    )
+
+
+def test_a_plain_in_place_deployment_takes_four_state_transitions(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the Server machine / When following an in-place deployment whose rollout ends before
+    # its first sweep
+    states, start = _server_states(synthesized)
+    path = [start, states[start]["Next"]]
+    path.append(states[path[-1]]["Next"])
+    choice = states[path[-1]]
+    (succeeded,) = choice["Choices"]
+    path.append(succeeded["Next"])
+    # Then it enters four states: the wait, finish, its verdict and the end
+    assert path == ["BeginRollout", "FinishDeployment", "DeploymentSucceeded", "Succeeded"]
+    assert states["Succeeded"] == {"Type": "Succeed"}
     assert states[choice["Default"]] == {
         "Type": "Fail",
         "ErrorPath": "$.errorCode",
         "CausePath": "$.message",
     }
+    finish = states["FinishDeployment"]["Parameters"]["Payload"]
+    assert (finish["action"], finish["stateMachineArn.$"]) == ("finish", "$$.StateMachine.Id")
+
+
+def test_the_sweep_follows_a_timed_out_wait_and_waits_again_until_the_rollout_ends(
+    synthesized: SynthesizedStack,
+) -> None:
+    # Given the Server machine / When reading the sweep
+    states, _ = _server_states(synthesized)
+    sweep = states["SweepHosts"]
+    # Then its answer takes the place of the timeout at $.error, with no error in it
+    assert sweep["Parameters"]["Payload"]["action"] == "sweep"
+    assert sweep["ResultSelector"] == {
+        "Error": "",
+        "ended.$": "$.Payload.ended",
+        "sweepIntervalSeconds.$": "$.Payload.sweepIntervalSeconds",
+    }
+    assert sweep["ResultPath"] == "$.error"
+    # And an ended rollout goes on to the blue/green steps or finish; otherwise a new wait
+    choice = states[sweep["Next"]]
+    ended = {"Variable": "$.error.ended", "BooleanEquals": True}
+    blue_green = {
+        "And": [
+            {"Variable": "$.blueGreen", "IsPresent": True},
+            {"Variable": "$.blueGreen", "BooleanEquals": True},
+        ]
+    }
+    assert choice["Choices"] == [
+        {"And": [ended, blue_green], "Next": "BlueGreenNext"},
+        {**ended, "Next": "FinishDeployment"},
+    ]
+    assert choice["Default"] == "DispatchAndWait"
+    # And a failed sweep finishes too
+    assert sweep["Catch"] == [
+        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "AfterRollout"}
+    ]
+
+
+def test_a_wait_answered_after_a_sweep_or_in_a_pass_finishes_or_goes_on_blue_green(
+    synthesized: SynthesizedStack,
+) -> None:
+    states, _ = _server_states(synthesized)
+    assert states["DispatchAndWait"]["Next"] == "AfterRollout"
+    assert states["PassRollout"]["Next"] == "AfterRollout"
+    assert states["AfterRollout"]["Default"] == "FinishDeployment"
 
 
 def test_the_workflow_functions_server_policy_names_only_the_server_machine(

@@ -137,3 +137,127 @@ def test_a_task_token_answered_before_its_wait_begins_still_ends_the_wait(
     finished = wait_for(lambda: _finished(aws, execution["executionArn"]))
     assert finished["status"] == "SUCCEEDED"
     assert json.loads(finished["output"]) == {"ended": "early"}
+
+
+def _entered(aws: Callable[[str], Any], execution_arn: str) -> list[str]:
+    """The states the execution entered, in order, and how often its Task was scheduled."""
+    events = aws("stepfunctions").get_execution_history(executionArn=execution_arn)["events"]
+    return [
+        event["stateEnteredEventDetails"]["name"] if "StateEntered" in event["type"] else "task"
+        for event in events
+        if event["type"].endswith("StateEntered") or event["type"] == "TaskScheduled"
+    ]
+
+
+def test_a_task_token_wait_timed_out_by_its_path_is_caught_as_a_timeout_not_retried(
+    aws: Callable[[str], Any], create_function: FunctionFactory, execution_role: str
+) -> None:
+    # Given a wait for a token nobody answers, timed by TimeoutSecondsPath, retried on
+    # States.TaskFailed, whose timeout is caught and followed by a Choice on an optional flag
+    # (the Server machine's wait, sweep and AfterRollout)
+    name = create_function("def handler(event, context):\n    return {}\n")
+    machine = _state_machine(
+        aws,
+        execution_role,
+        {
+            "StartAt": "Wait",
+            "States": {
+                "Wait": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {"FunctionName": name, "Payload": {"token.$": "$$.Task.Token"}},
+                    "TimeoutSecondsPath": "$.seconds",
+                    "Retry": [
+                        {"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2},
+                    ],
+                    "Catch": [
+                        {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Kind"}
+                    ],
+                    "End": True,
+                },
+                "Kind": {
+                    "Type": "Choice",
+                    "Choices": [
+                        {
+                            "And": [
+                                {"Variable": "$.blueGreen", "IsPresent": True},
+                                {"Variable": "$.blueGreen", "BooleanEquals": True},
+                            ],
+                            "Next": "BlueGreen",
+                        }
+                    ],
+                    "Default": "InPlace",
+                },
+                "BlueGreen": {"Type": "Pass", "End": True},
+                "InPlace": {"Type": "Pass", "End": True},
+            },
+        },
+    )
+
+    # When an execution starts with a one-second timeout and no blueGreen flag
+    execution = aws("stepfunctions").start_execution(
+        stateMachineArn=machine, input=json.dumps({"seconds": 1})
+    )
+
+    # Then the wait times out with States.Timeout, once (not retried), and the flag's absence
+    # takes the Choice's default
+    finished = wait_for(lambda: _finished(aws, execution["executionArn"]))
+    assert finished["status"] == "SUCCEEDED"
+    assert json.loads(finished["output"])["error"]["Error"] == "States.Timeout"
+    assert _entered(aws, execution["executionArn"]) == ["Wait", "task", "Kind", "InPlace"]
+
+
+def test_a_task_failure_the_step_names_skips_a_never_retrier_and_is_caught_by_name(
+    aws: Callable[[str], Any], create_function: FunctionFactory, execution_role: str
+) -> None:
+    # Given a step that fails its own task token with a named error while it is invoked (the
+    # Server machine's first wait for a blue/green deployment), a MaxAttempts 0 retrier for that
+    # name before a States.TaskFailed one, and a catcher by name before States.ALL
+    name = create_function(
+        "import boto3\n"
+        "def handler(event, context):\n"
+        "    boto3.client('stepfunctions').send_task_failure(\n"
+        "        taskToken=event['token'], error='Rollwright.BlueGreen', cause='its passes')\n"
+    )
+    machine = _state_machine(
+        aws,
+        execution_role,
+        {
+            "StartAt": "Wait",
+            "States": {
+                "Wait": {
+                    "Type": "Task",
+                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                    "Parameters": {"FunctionName": name, "Payload": {"token.$": "$$.Task.Token"}},
+                    "TimeoutSeconds": 60,
+                    "Retry": [
+                        {"ErrorEquals": ["Rollwright.BlueGreen"], "MaxAttempts": 0},
+                        {"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2},
+                    ],
+                    "Catch": [
+                        {
+                            "ErrorEquals": ["Rollwright.BlueGreen"],
+                            "ResultPath": "$.error",
+                            "Next": "BlueGreen",
+                        },
+                        {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Other"},
+                    ],
+                    "End": True,
+                },
+                "BlueGreen": {"Type": "Pass", "End": True},
+                "Other": {"Type": "Pass", "End": True},
+            },
+        },
+    )
+
+    # When an execution starts
+    execution = aws("stepfunctions").start_execution(stateMachineArn=machine, input="{}")
+
+    # Then the named failure is caught by its name at once, with the step's cause
+    finished = wait_for(lambda: _finished(aws, execution["executionArn"]))
+    assert finished["status"] == "SUCCEEDED"
+    assert json.loads(finished["output"])["error"] == {
+        "Error": "Rollwright.BlueGreen",
+        "Cause": "its passes",
+    }
+    assert _entered(aws, execution["executionArn"]) == ["Wait", "task", "BlueGreen"]
