@@ -61,7 +61,14 @@ def rollout_wait(
     deployment that cannot start fails the wait with ``START_FAILED_ERROR`` and the reason; a
     blue/green one before its first pass with ``BLUE_GREEN_ERROR`` (the machine goes on to the
     blue/green steps). Neither keeps the token.
+
+    A step can also run late: a wait's timeout does not cancel its Lambda invocation, so the step
+    of a wait the workflow already left may run once the deployment is in its blue/green ready
+    wait. It must change nothing then (``begin`` would move Ready back to InProgress, and the
+    deployment would never show Ready nor end on a stop); its token is dead already.
     """
+    if store.status_of(deployment_id) is DeploymentStatus.READY:
+        return {"deploymentId": deployment_id, "status": DeploymentStatus.READY.value, "late": True}
     begun = begin(store, deployment_id)
     if begun["status"] != DeploymentStatus.IN_PROGRESS.value:
         tokens.fail(token, START_FAILED_ERROR, begun["message"])

@@ -84,3 +84,13 @@ def test_a_blue_green_deployment_before_its_first_pass_fails_the_wait_to_its_ste
         ("token-1", BLUE_GREEN_ERROR)
     ]
     assert (answer["blueGreen"], dispatch.calls) == (True, 0)
+
+
+def test_a_late_step_of_a_wait_left_behind_changes_nothing_in_the_ready_wait():
+    # Given a blue/green deployment in its ready wait
+    store = InMemoryDeploymentStatusStore({"d-1": DeploymentStatus.READY})
+    # When the step of a wait that timed out long ago runs only now
+    answer, tokens, dispatch = _wait(store)
+    # Then the deployment stays Ready: nothing begun, dispatched or answered
+    assert store.statuses["d-1"] is DeploymentStatus.READY
+    assert (answer["late"], dispatch.calls, tokens.failures) == (True, 0, [])
