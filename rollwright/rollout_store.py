@@ -80,9 +80,13 @@ class RolloutStore(Protocol):
         """The hosts still Pending or InProgress."""
         ...
 
-    def store_task_token(self, deployment_id: str, token: str) -> DeploymentRecord | None:
-        """Keep the token on an InProgress deployment: the deployment after it, or None if it is
-        not InProgress."""
+    def store_task_token(
+        self, deployment_id: str, token: str, *, wait_entered_ms: int = 0
+    ) -> DeploymentRecord | None:
+        """Keep the token of the wait the workflow entered at ``wait_entered_ms`` on an
+        InProgress deployment waiting for its hosts: the deployment after it, or None when it is
+        not InProgress, is in a blue/green wait, or keeps the token of a wait entered later (the
+        step of a wait the workflow already left, run late)."""
         ...
 
     def claim(

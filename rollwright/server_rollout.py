@@ -128,11 +128,17 @@ class ServerRollout:
 
     # --- workflow steps -----------------------------------------------------------------------
 
-    def dispatch(self, deployment_id: str, task_token: str, *, now: float) -> dict[str, Any]:
-        """Keep the workflow's token, then start the first window (or end at once)."""
-        deployment = self._store.store_task_token(deployment_id, task_token)
+    def dispatch(
+        self, deployment_id: str, task_token: str, *, now: float, wait_entered_ms: int = 0
+    ) -> dict[str, Any]:
+        """Keep the token of the wait entered at ``wait_entered_ms``, then start the first
+        window (or end at once)."""
+        deployment = self._store.store_task_token(
+            deployment_id, task_token, wait_entered_ms=wait_entered_ms
+        )
         if deployment is None:
-            # Not InProgress (stopped meanwhile): nothing to wait for.
+            # Not InProgress (stopped meanwhile), in a blue/green wait, or this step's wait was
+            # left already (its token is dead): nothing to wait for here.
             self._tokens.succeed(task_token, {"deploymentId": deployment_id})
             return {"deploymentId": deployment_id, "dispatched": False}
         if deployment.outcome is not None:

@@ -177,6 +177,8 @@ def _host_wait(
                 "action": "rollout",
                 "deploymentId": sfn.JsonPath.string_at("$.deploymentId"),
                 "taskToken": sfn.JsonPath.task_token,
+                # Orders the waits: a late step of a wait already left cannot replace the token.
+                "waitEnteredAt": sfn.JsonPath.string_at("$$.State.EnteredTime"),
             }
         ),
         task_timeout=timeout,

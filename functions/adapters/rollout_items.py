@@ -20,7 +20,9 @@ Deployment item: ``pk = DEPLOYMENT#<deploymentId>``, ``sk = DEPLOYMENT``:
   ``skipped``, ``free_slots``, ``headroom``, ``claimed`` (positions started), and
   ``unhealthy_total`` (fixed);
 - ``start_outcome`` / ``outcome`` ``{status, error_code?, message}``: how the rollout ends before
-  it begins / how it ended; ``task_token`` (the workflow's wait); ``error_information``
+  it begins / how it ended; ``task_token`` (the workflow's wait) and ``wait_entered_ms`` (when
+  the workflow entered that wait, so a late step of an older wait cannot replace its token);
+  ``error_information``
   ``{code, message}``; ``create_time_ms``, ``start_time_ms``, ``complete_time_ms``.
 
 Target item: ``pk = DEPLOYMENT#<deploymentId>``, ``sk = TARGET#<host id>``: ``host_id``,

@@ -168,18 +168,25 @@ class RolloutRecords:
 
     # --- the workflow's wait ------------------------------------------------------------------
 
-    def store_task_token(self, deployment_id: str, token: str) -> DeploymentRecord | None:
+    def store_task_token(
+        self, deployment_id: str, token: str, *, wait_entered_ms: int = 0
+    ) -> DeploymentRecord | None:
         now = milliseconds(time.time())
         try:
             answer = self._table.update_item(
                 Key=deployment_key(deployment_id),
                 UpdateExpression=(
-                    "SET task_token = :token, start_time_ms = if_not_exists(start_time_ms, :now)"
+                    "SET task_token = :token, wait_entered_ms = :entered, "
+                    "start_time_ms = if_not_exists(start_time_ms, :now)"
                 ),
-                ConditionExpression="#s = :in_progress",
-                ExpressionAttributeNames={"#s": "status"},
+                ConditionExpression=(
+                    "#s = :in_progress AND attribute_not_exists(blue_green.#wait) AND "
+                    "(attribute_not_exists(wait_entered_ms) OR wait_entered_ms <= :entered)"
+                ),
+                ExpressionAttributeNames={"#s": "status", "#wait": "wait"},
                 ExpressionAttributeValues={
                     ":token": token,
+                    ":entered": wait_entered_ms,
                     ":now": now,
                     ":in_progress": DeploymentStatus.IN_PROGRESS.value,
                 },

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -30,6 +31,7 @@ from functions.adapters.deployment_records import DeploymentRecords
 from functions.adapters.host_queues import HostQueues
 from functions.adapters.instance_records import DynamoInstanceRecords
 from functions.adapters.load_balancers import ElasticLoadBalancers
+from functions.adapters.rollout_items import milliseconds
 from functions.adapters.rollout_records import RolloutRecords
 from functions.adapters.task_tokens import TaskTokens
 from functions.adapters.traffic_step_records import TrafficStepRecords
@@ -149,7 +151,17 @@ def _poll_alarms(deployment_id: str) -> DeploymentRecord | None:
 
 def _dispatch(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:
     _poll_alarms(event["deploymentId"])
-    return _server_rollout.dispatch(event["deploymentId"], event["taskToken"], now=time.time())
+    return _server_rollout.dispatch(
+        event["deploymentId"],
+        event["taskToken"],
+        now=time.time(),
+        wait_entered_ms=_entered_ms(event["waitEnteredAt"]),
+    )
+
+
+def _entered_ms(entered_at: str) -> int:
+    """``$$.State.EnteredTime`` (ISO 8601; AWS ends it in ``Z``) in epoch milliseconds."""
+    return milliseconds(datetime.fromisoformat(entered_at).timestamp())
 
 
 def _sweep(event: dict[str, Any], _: LambdaContext) -> dict[str, Any]:

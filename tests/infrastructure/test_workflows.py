@@ -102,14 +102,16 @@ def test_a_server_deployment_begins_with_a_wait_for_its_hosts_timed_by_the_sweep
     # Given the Server machine / When reading its first state
     states, start = _server_states(synthesized)
     first = states[start]
-    # Then it is a wait for a task token whose step begins the deployment and dispatches it, and
-    # it times out after the stack's sweep interval (HostLimits' default here)
+    # Then it is a wait for a task token whose step begins the deployment and dispatches it (with
+    # when the wait was entered, which orders the waits' tokens), and it times out after the
+    # stack's sweep interval (HostLimits' default here)
     assert start == "BeginRollout"
     assert first["Resource"] == "arn:AWS::Partition:states:::lambda:invoke.waitForTaskToken"
     assert first["Parameters"]["Payload"] == {
         "action": "rollout",
         "deploymentId.$": "$.deploymentId",
         "taskToken.$": "$$.Task.Token",
+        "waitEnteredAt.$": "$$.State.EnteredTime",
     }
     assert first["TimeoutSeconds"] == HostLimits().sweep_interval_seconds
     # And a blue/green pass's first wait likewise; a wait after a sweep by the deployment's own

@@ -1,5 +1,6 @@
 """The sweep after a wait for the hosts timed out (moto): the rollout's time limit, and a
-blue/green deployment swept before its first pass."""
+blue/green deployment swept before its first pass; and the step of a wait the workflow already
+left (a timeout does not cancel its Lambda invocation), run late."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from functions.adapters.deployment_records import DeploymentRecords, deployment_
 from functions.adapters.host_queues import HostQueues
 from functions.adapters.rollout_records import RolloutRecords
 from rollwright.agent_protocol import Heartbeat
+from rollwright.blue_green_waits import BlueGreenWait
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.server_rollout import ROLLOUT_TIMEOUT_SECONDS, ServerRollout
 from tests.integration.state_table import state_table
@@ -88,3 +90,43 @@ def test_a_blue_green_deployment_swept_before_its_first_pass_is_left_alone(world
     deployment = records.deployment("d-1")
     assert (deployment.claimed, deployment.outcome, tokens.answers) == (0, None, [])
     assert records.target_item("d-1", "h0")["status"] == "Pending"
+
+
+def test_a_late_step_of_an_earlier_wait_neither_replaces_the_token_nor_starts_hosts(world):
+    # Given a rollout whose second wait (entered after a sweep) keeps its token
+    records, _, rollout, _ = world
+    rollout.dispatch("d-1", "token-2", now=time.time(), wait_entered_ms=2_000)
+    claimed = records.deployment("d-1").claimed
+    # When the step of the first wait, entered earlier and timed out since, runs only now
+    rollout.dispatch("d-1", "token-1", now=time.time(), wait_entered_ms=1_000)
+    # Then the live wait keeps its token and no further host was claimed
+    deployment = records.deployment("d-1")
+    assert (deployment.task_token, deployment.claimed) == ("token-2", claimed)
+
+
+def test_a_retried_step_of_the_same_wait_keeps_its_new_token(world):
+    # Given a wait whose step stored its token and then failed (Step Functions retries it)
+    records, _, rollout, _ = world
+    rollout.dispatch("d-1", "token-1", now=time.time(), wait_entered_ms=1_000)
+    # When the retry runs (the same state: the same entered time, a new token)
+    rollout.dispatch("d-1", "token-1b", now=time.time(), wait_entered_ms=1_000)
+    # Then the retry's token is the one kept
+    assert records.deployment("d-1").task_token == "token-1b"
+
+
+def test_a_late_step_in_a_blue_green_wait_leaves_the_wait_token_alone(world):
+    # Given a blue/green deployment in its termination wait, whose token is kept
+    records, _, rollout, table = world
+    table.update_item(
+        Key=deployment_key("d-1"),
+        UpdateExpression="SET blue_green = :state, task_token = :token",
+        ExpressionAttributeValues={
+            ":state": {"step_index": 4, "wait": BlueGreenWait.TERMINATION.value},
+            ":token": "termination-wait",
+        },
+    )
+    # When the step of a host wait left long ago runs only now
+    rollout.dispatch("d-1", "late", now=time.time(), wait_entered_ms=1_000)
+    # Then the termination wait keeps its token and no host was claimed
+    deployment = records.deployment("d-1")
+    assert (deployment.task_token, deployment.claimed) == ("termination-wait", 0)
