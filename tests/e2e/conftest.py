@@ -12,12 +12,26 @@ import pytest
 
 from devstack import launcher
 from devstack.state import DevstackState
+from tests.e2e.workflow_histories import workflow_histories
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 CDK_OUT = REPOSITORY_ROOT / "cdk.out"
 # A free port can be taken by another process (another xdist worker's gateway, another test
 # run) while the gateway imports moto: the devstack then starts on the spare gateway's port.
 START_ATTEMPTS = 3
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test that used a devstack reports what its state machines did."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    devstack = getattr(item, "funcargs", {}).get("devstack")
+    if report.when == "call" and report.failed and devstack is not None:
+        try:
+            report.sections.append(("workflow executions", workflow_histories(devstack)))
+        except Exception as error:  # the devstack may be what failed
+            report.sections.append(("workflow executions", f"not readable: {error!r}"))
 
 
 def _free_port() -> int:
