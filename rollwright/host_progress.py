@@ -3,12 +3,14 @@
 The control plane sends a host one segment at a time (``deployment_plan``). This module decides,
 for one host, what an event report means (``effect_of_report``: nothing yet, the next segment, or
 the host's result), whether a silent host is lost (``host_is_lost``), and what the next host
-command says (``segment_command``). Each is a pure function of the host's stored record, so a
+command says (``segment_command``); a batch of reports is taken one command's run at a time
+(``runs_by_command``). Each is a pure function of the host's stored record, so a
 report handler and the dead-host sweep decide alike.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -145,3 +147,17 @@ def host_is_lost(host: HostRecord, *, now: float, limits: HostLimits) -> bool:
     if not host.segment_started:
         return now - host.dispatched_at > limits.start_seconds
     return now - host.last_seen_at > limits.heartbeat_seconds
+
+
+def runs_by_command(reports: Sequence[EventReport]) -> list[list[EventReport]]:
+    """Consecutive reports of one command together, in their order."""
+    runs: list[list[EventReport]] = []
+    for report in reports:
+        if runs and (runs[-1][0].deployment_id, runs[-1][0].command_id) == (
+            report.deployment_id,
+            report.command_id,
+        ):
+            runs[-1].append(report)
+        else:
+            runs.append([report])
+    return runs

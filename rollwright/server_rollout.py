@@ -52,6 +52,7 @@ from rollwright.host_progress import (
     command_id,
     effect_of_report,
     host_is_lost,
+    runs_by_command,
     segment_command,
 )
 from rollwright.lifecycle_segments import progress_from_report
@@ -59,7 +60,6 @@ from rollwright.rollout import InstanceStatus
 from rollwright.rollout_counters import (
     STOPPED_MANUALLY,
     RolloutCounters,
-    RolloutErrorCode,
     RolloutOutcome,
     claimable,
     stopped_on_alarm,
@@ -75,20 +75,13 @@ from rollwright.rollout_store import (
 )
 from rollwright.traffic_control import control_event_after
 from rollwright.traffic_steps import TrafficOutcome, TrafficSteps
-
-TIMEOUT_ERROR = "States.Timeout"
-# The errors the workflow's first wait fails with, answered by the wait's own step (the state
-# machine catches each by name): the deployment cannot start (DeploymentStartFailed, as every
-# platform's machine fails then), or it is blue/green, whose passes run this rollout.
-START_FAILED_ERROR = "DeploymentStartFailed"
-BLUE_GREEN_ERROR = "Rollwright.BlueGreen"
-# Reference §9: an in-place EC2 deployment lasts at most 8 hours.
-ROLLOUT_TIMEOUT_SECONDS = 8 * 3600
-ROLLOUT_TIMED_OUT = RolloutOutcome(
-    DeploymentStatus.FAILED,
-    RolloutErrorCode.TIMEOUT,
-    "The deployment did not finish within the time allowed for it.",
+from rollwright.workflow_answers import (
+    ROLLOUT_TIMED_OUT,
+    outcome_document,
+    overran,
+    workflow_failure,
 )
+
 # Ready: a blue/green deployment in its ready wait, which a stop ends (``blue_green_rollout``).
 _ADVANCING = frozenset({DeploymentStatus.IN_PROGRESS, DeploymentStatus.READY})
 
@@ -143,7 +136,7 @@ class ServerRollout:
             return {"deploymentId": deployment_id, "dispatched": False}
         if deployment.outcome is not None:
             # Ended before the wait began (stopped by an alarm, a sweep): answer it now.
-            self._tokens.succeed(task_token, _outcome_document(deployment))
+            self._tokens.succeed(task_token, outcome_document(deployment))
         else:
             self._advance(deployment, now=now)
         return {"deploymentId": deployment_id, "dispatched": True}
@@ -158,7 +151,7 @@ class ServerRollout:
             # Blue/green, swept before the workflow learnt it (its first wait timed out before
             # the step answered): nothing here yet; the next wait's step sends it on its passes.
             return {"deploymentId": deployment_id, "ended": False, "sweepIntervalSeconds": interval}
-        if _overran(deployment, now=now):
+        if overran(deployment, now=now):
             self._end(deployment, ROLLOUT_TIMED_OUT, deployment.counters)
             deployment = self._deployment(deployment_id)
         if deployment.outcome is None and deployment.status is DeploymentStatus.IN_PROGRESS:
@@ -177,7 +170,7 @@ class ServerRollout:
         ended = deployment.outcome is not None or deployment.status.is_terminal
         if deployment.outcome is not None and deployment.task_token:
             # Again, in case the handler that ended the rollout died before answering.
-            self._tokens.succeed(deployment.task_token, _outcome_document(deployment))
+            self._tokens.succeed(deployment.task_token, outcome_document(deployment))
         return {"deploymentId": deployment_id, "ended": ended, "sweepIntervalSeconds": interval}
 
     def finish(
@@ -195,7 +188,7 @@ class ServerRollout:
                 outcome.message,
             )
         else:
-            final = _workflow_failure(error)
+            final = workflow_failure(error)
         if deployment is not None and not self._store.finish(deployment_id, final, now=now):
             # Finished already (a retried step) or stopped meanwhile: answer what is stored.
             current = self._deployment(deployment_id).status
@@ -223,7 +216,7 @@ class ServerRollout:
         if any(report.host_id != caller_host_id for report in reports):
             return ReportAnswer.FORBIDDEN
         answer = ReportAnswer.ACCEPTED
-        for run in _runs_by_command(reports):
+        for run in runs_by_command(reports):
             first = run[0]
             host = self._store.record_events(
                 first.deployment_id,
@@ -417,57 +410,10 @@ class ServerRollout:
             )
             self._store.skip_host(deployment.deployment_id, host_id)
         if ended.task_token:
-            self._tokens.succeed(ended.task_token, _outcome_document(ended))
+            self._tokens.succeed(ended.task_token, outcome_document(ended))
 
     def _deployment(self, deployment_id: str) -> DeploymentRecord:
         deployment = self._store.deployment(deployment_id)
         if deployment is None:
             raise LookupError(f"deployment {deployment_id} does not exist")
         return deployment
-
-
-def _runs_by_command(reports: Sequence[EventReport]) -> list[list[EventReport]]:
-    """Consecutive reports of one command together, in their order."""
-    runs: list[list[EventReport]] = []
-    for report in reports:
-        if runs and (runs[-1][0].deployment_id, runs[-1][0].command_id) == (
-            report.deployment_id,
-            report.command_id,
-        ):
-            runs[-1].append(report)
-        else:
-            runs.append([report])
-    return runs
-
-
-def _overran(deployment: DeploymentRecord, *, now: float) -> bool:
-    """An in-place rollout still under way past its time (a blue/green pass has no bound of its
-    own)."""
-    return (
-        deployment.outcome is None
-        and deployment.status is DeploymentStatus.IN_PROGRESS
-        and not deployment.blue_green
-        and deployment.start_time is not None
-        and now - deployment.start_time > ROLLOUT_TIMEOUT_SECONDS
-    )
-
-
-def _outcome_document(deployment: DeploymentRecord) -> dict[str, Any]:
-    outcome = deployment.outcome
-    assert outcome is not None
-    return {"deploymentId": deployment.deployment_id, "rolloutStatus": outcome.status.value}
-
-
-def _workflow_failure(error: Mapping[str, Any] | None) -> FinalStatus:
-    name = str((error or {}).get("Error", ""))
-    if name == TIMEOUT_ERROR:
-        return FinalStatus(
-            DeploymentStatus.FAILED,
-            "TIMEOUT",
-            "The deployment did not finish within the time allowed for it.",
-        )
-    return FinalStatus(
-        DeploymentStatus.FAILED,
-        "INTERNAL_ERROR",
-        f"The deployment workflow failed: {name or 'unknown error'}.",
-    )

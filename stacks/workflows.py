@@ -17,7 +17,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from rollwright.deployment_plan import HostLimits
-from rollwright.server_rollout import BLUE_GREEN_ERROR, START_FAILED_ERROR
+from rollwright.workflow_answers import BLUE_GREEN_ERROR, START_FAILED_ERROR
 from stacks.accepted_findings import WILDCARD_RULE, accept, accept_wildcard_resource
 from stacks.blue_green_workflow import BLUE_GREEN_FLAG, blue_green_steps
 

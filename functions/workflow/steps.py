@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from rollwright.deployment_status import DeploymentStatus, decide_start
-from rollwright.server_rollout import BLUE_GREEN_ERROR, START_FAILED_ERROR
+from rollwright.workflow_answers import BLUE_GREEN_ERROR, START_FAILED_ERROR
 
 
 class DeploymentStatusStore(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rollwright.server_rollout import BLUE_GREEN_ERROR
+from rollwright.workflow_answers import BLUE_GREEN_ERROR
 from tests.infrastructure.conftest import SynthesizedStack
 from tests.infrastructure.test_lambda_workflow import _actions, _statements
 from tests.infrastructure.test_workflows import _definition

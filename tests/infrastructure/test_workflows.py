@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from rollwright.deployment_plan import HostLimits
-from rollwright.server_rollout import BLUE_GREEN_ERROR, START_FAILED_ERROR
+from rollwright.workflow_answers import BLUE_GREEN_ERROR, START_FAILED_ERROR
 from tests.infrastructure.conftest import SynthesizedStack
 
 PLATFORMS = ("Server", "Lambda", "Ecs")

@@ -15,7 +15,8 @@ from functions.adapters.rollout_records import RolloutRecords
 from rollwright.agent_protocol import Heartbeat
 from rollwright.blue_green_waits import BlueGreenWait
 from rollwright.deployment_status import DeploymentStatus
-from rollwright.server_rollout import ROLLOUT_TIMEOUT_SECONDS, ServerRollout
+from rollwright.server_rollout import ServerRollout
+from rollwright.workflow_answers import ROLLOUT_TIMEOUT_SECONDS
 from tests.integration.state_table import state_table
 from tests.integration.test_rollout_records import RecordingTokens, rollout_plan
 

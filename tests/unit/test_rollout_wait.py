@@ -6,7 +6,7 @@ from typing import Any
 
 from functions.workflow.steps import rollout_wait
 from rollwright.deployment_status import DeploymentStatus
-from rollwright.server_rollout import BLUE_GREEN_ERROR, START_FAILED_ERROR
+from rollwright.workflow_answers import BLUE_GREEN_ERROR, START_FAILED_ERROR
 from tests.fakes.deployment_status_store import InMemoryDeploymentStatusStore
 
 
