@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 
 from functions.adapters.deployment_records import DeploymentRecords
 from functions.adapters.deployment_stops import DynamoDeploymentStops
-from functions.adapters.host_queues import HostQueues
 from functions.adapters.rollout_records import RolloutRecords
 from rollwright.agent_protocol import BundleType, EventOutcome, EventReport, S3Revision
 from rollwright.deployment_configs import MinimumHealthyHosts, MinimumHealthyHostsType
@@ -16,9 +14,9 @@ from rollwright.deployment_status import DeploymentStatus
 from rollwright.deployment_stops import DeploymentStops, StopStatus
 from rollwright.errors import DeploymentAlreadyCompletedException, DeploymentDoesNotExistException
 from rollwright.lifecycle import LifecycleEvent
-from rollwright.server_rollout import ServerRollout
 from rollwright.target_selection import DeploymentTarget, TargetKind
 from tests.fakes.task_tokens import RecordingTokens
+from tests.integration.server_rollouts import moto_server_rollout
 from tests.integration.state_table import state_table
 
 __all__ = ["state_table"]
@@ -30,10 +28,8 @@ ONE_AT_A_TIME = MinimumHealthyHosts(MinimumHealthyHostsType.MOST_CONCURRENCY, 1)
 
 @pytest.fixture
 def world(state_table):
-    records = RolloutRecords(state_table)
     tokens = RecordingTokens()
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    rollout = ServerRollout(records, HostQueues(sqs, queue_prefix="rollwright-host-"), tokens)
+    records, rollout = moto_server_rollout(state_table, tokens)
     stops = DeploymentStops(DynamoDeploymentStops(state_table), rollout, clock=lambda: NOW)
     plan = plan_deployment(
         DeploymentSettings(

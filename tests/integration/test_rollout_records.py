@@ -10,7 +10,6 @@ import boto3
 import pytest
 
 from functions.adapters.deployment_records import DeploymentRecords
-from functions.adapters.host_queues import HostQueues
 from functions.adapters.rollout_records import DeploymentExistsError, RolloutRecords
 from rollwright.agent_protocol import (
     BundleType,
@@ -30,8 +29,9 @@ from rollwright.deployment_plan import (
 )
 from rollwright.deployment_status import DeploymentStatus
 from rollwright.lifecycle import LifecycleEvent
-from rollwright.server_rollout import ReportAnswer, ServerRollout
+from rollwright.server_rollout import ReportAnswer
 from rollwright.target_selection import DeploymentTarget, TargetKind
+from tests.integration.server_rollouts import moto_server_rollout
 from tests.integration.state_table import state_table
 
 __all__ = ["state_table"]
@@ -85,11 +85,9 @@ def _plan(hosts: int, rule: MinimumHealthyHosts = ONE_AT_A_TIME, deployment_id: 
 
 @pytest.fixture
 def world(state_table):
-    records = RolloutRecords(state_table)
-    sqs = boto3.client("sqs", region_name="us-east-1")
     tokens = RecordingTokens()
-    rollout = ServerRollout(records, HostQueues(sqs, queue_prefix="rollwright-host-"), tokens)
-    return records, sqs, tokens, rollout, state_table
+    records, rollout = moto_server_rollout(state_table, tokens)
+    return records, boto3.client("sqs", region_name="us-east-1"), tokens, rollout, state_table
 
 
 def _start(world, hosts: int, rule: MinimumHealthyHosts = ONE_AT_A_TIME) -> None:

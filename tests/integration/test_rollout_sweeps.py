@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import time
 
-import boto3
 import pytest
 
 from functions.adapters.deployment_records import DeploymentRecords, deployment_key
-from functions.adapters.host_queues import HostQueues
-from functions.adapters.rollout_records import RolloutRecords
 from rollwright.agent_protocol import Heartbeat
 from rollwright.blue_green_waits import BlueGreenWait
 from rollwright.deployment_status import DeploymentStatus
-from rollwright.server_rollout import ServerRollout
 from rollwright.workflow_answers import ROLLOUT_TIMEOUT_SECONDS
+from tests.integration.server_rollouts import moto_server_rollout
 from tests.integration.state_table import state_table
 from tests.integration.test_rollout_records import RecordingTokens, rollout_plan
 
@@ -25,10 +22,8 @@ __all__ = ["state_table"]
 
 @pytest.fixture
 def world(state_table):
-    records = RolloutRecords(state_table)
     tokens = RecordingTokens()
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    rollout = ServerRollout(records, HostQueues(sqs, queue_prefix="rollwright-host-"), tokens)
+    records, rollout = moto_server_rollout(state_table, tokens)
     records.write_plan(rollout_plan(["h0", "h1"]))
     DeploymentRecords(state_table).transition(
         "d-1", DeploymentStatus.CREATED, DeploymentStatus.IN_PROGRESS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from tests.integration.devstack.conftest import FunctionFactory, wait_for
@@ -17,6 +18,20 @@ def _state_machine(
         name=name, definition=json.dumps(definition), roleArn=execution_role
     )
     return str(created["stateMachineArn"])
+
+
+def _token_wait(function_name: str, **fields: Any) -> dict[str, Any]:
+    """A Task that invokes ``function_name`` with its task token and the time the state was
+    entered (as the Server machine's waits do), then waits for the token's answer."""
+    return {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+        "Parameters": {
+            "FunctionName": function_name,
+            "Payload": {"token.$": "$$.Task.Token", "entered.$": "$$.State.EnteredTime"},
+        },
+        **fields,
+    }
 
 
 def _finished(aws: Callable[[str], Any], execution_arn: str) -> dict[str, Any] | None:
@@ -75,15 +90,7 @@ def test_a_wait_for_task_token_state_resumes_on_send_task_success(
         {
             "StartAt": "Wait",
             "States": {
-                "Wait": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                    "Parameters": {
-                        "FunctionName": name,
-                        "Payload": {"token.$": "$$.Task.Token"},
-                    },
-                    "End": True,
-                }
+                "Wait": _token_wait(name, End=True),
             },
         },
     )
@@ -110,8 +117,8 @@ def test_a_task_token_answered_before_its_wait_begins_still_ends_the_wait(
     name = create_function(
         "import json, boto3\n"
         "def handler(event, context):\n"
-        "    boto3.client('stepfunctions').send_task_success(\n"
-        "        taskToken=event['token'], output=json.dumps({'ended': 'early'}))\n"
+        "    boto3.client('stepfunctions').send_task_success(taskToken=event['token'],\n"
+        "        output=json.dumps({'ended': 'early', 'entered': event['entered']}))\n"
     )
     machine = _state_machine(
         aws,
@@ -119,13 +126,7 @@ def test_a_task_token_answered_before_its_wait_begins_still_ends_the_wait(
         {
             "StartAt": "Wait",
             "States": {
-                "Wait": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                    "Parameters": {"FunctionName": name, "Payload": {"token.$": "$$.Task.Token"}},
-                    "TimeoutSeconds": 60,
-                    "End": True,
-                }
+                "Wait": _token_wait(name, TimeoutSeconds=60, End=True),
             },
         },
     )
@@ -133,10 +134,14 @@ def test_a_task_token_answered_before_its_wait_begins_still_ends_the_wait(
     # When an execution starts
     execution = aws("stepfunctions").start_execution(stateMachineArn=machine, input="{}")
 
-    # Then the early answer ends the wait: the execution succeeds with its output
+    # Then the early answer ends the wait: the execution succeeds with its output, which carries
+    # when the wait was entered (ISO 8601, at or after the execution's start)
     finished = wait_for(lambda: _finished(aws, execution["executionArn"]))
     assert finished["status"] == "SUCCEEDED"
-    assert json.loads(finished["output"]) == {"ended": "early"}
+    output = json.loads(finished["output"])
+    assert output["ended"] == "early"
+    entered = datetime.fromisoformat(output["entered"])
+    assert entered >= finished["startDate"] - timedelta(seconds=1)
 
 
 def _entered(aws: Callable[[str], Any], execution_arn: str) -> list[str]:
@@ -162,19 +167,15 @@ def test_a_task_token_wait_timed_out_by_its_path_is_caught_as_a_timeout_not_retr
         {
             "StartAt": "Wait",
             "States": {
-                "Wait": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                    "Parameters": {"FunctionName": name, "Payload": {"token.$": "$$.Task.Token"}},
-                    "TimeoutSecondsPath": "$.seconds",
-                    "Retry": [
-                        {"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2},
-                    ],
-                    "Catch": [
+                "Wait": _token_wait(
+                    name,
+                    TimeoutSecondsPath="$.seconds",
+                    Retry=[{"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2}],
+                    Catch=[
                         {"ErrorEquals": ["States.Timeout"], "ResultPath": "$.error", "Next": "Kind"}
                     ],
-                    "End": True,
-                },
+                    End=True,
+                ),
                 "Kind": {
                     "Type": "Choice",
                     "Choices": [
@@ -225,16 +226,14 @@ def test_a_task_failure_the_step_names_skips_a_never_retrier_and_is_caught_by_na
         {
             "StartAt": "Wait",
             "States": {
-                "Wait": {
-                    "Type": "Task",
-                    "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-                    "Parameters": {"FunctionName": name, "Payload": {"token.$": "$$.Task.Token"}},
-                    "TimeoutSeconds": 60,
-                    "Retry": [
+                "Wait": _token_wait(
+                    name,
+                    TimeoutSeconds=60,
+                    Retry=[
                         {"ErrorEquals": ["Rollwright.BlueGreen"], "MaxAttempts": 0},
                         {"ErrorEquals": ["States.TaskFailed"], "MaxAttempts": 2},
                     ],
-                    "Catch": [
+                    Catch=[
                         {
                             "ErrorEquals": ["Rollwright.BlueGreen"],
                             "ResultPath": "$.error",
@@ -242,8 +241,8 @@ def test_a_task_failure_the_step_names_skips_a_never_retrier_and_is_caught_by_na
                         },
                         {"ErrorEquals": ["States.ALL"], "ResultPath": "$.error", "Next": "Other"},
                     ],
-                    "End": True,
-                },
+                    End=True,
+                ),
                 "BlueGreen": {"Type": "Pass", "End": True},
                 "Other": {"Type": "Pass", "End": True},
             },
