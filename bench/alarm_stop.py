@@ -42,6 +42,7 @@ from devstack.agent_hosts import (
     stop_agents,
     upload_bundle,
 )
+from devstack.alarms import put_quiet_alarm
 from devstack.ecs_world import build_ecs_world, create_ecs_group, ecs_appspec
 from devstack.state import DevstackState
 
@@ -422,17 +423,7 @@ def _revision(
 
 def _alarm(devstack: DevstackState, name: str) -> Any:
     cloudwatch = devstack.aws_client("cloudwatch")
-    cloudwatch.put_metric_alarm(
-        AlarmName=name,
-        MetricName="Errors",
-        Namespace="Bench",
-        Statistic="Sum",
-        Period=60,
-        EvaluationPeriods=1,
-        Threshold=1.0,
-        ComparisonOperator="GreaterThanOrEqualToThreshold",
-    )
-    cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="quiet")
+    put_quiet_alarm(cloudwatch, name, namespace="Bench")
     return cloudwatch
 
 

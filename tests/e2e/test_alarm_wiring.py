@@ -2,7 +2,7 @@
 
 import time
 
-from tests.e2e.alarms import put_quiet_alarm
+from devstack.alarms import put_quiet_alarm
 
 
 def test_an_alarm_entering_alarm_is_recorded_by_the_alarm_function(devstack):

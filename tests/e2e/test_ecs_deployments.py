@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from devstack.alarms import put_quiet_alarm
 from devstack.ecs_world import (
     EcsWorld,
     build_ecs_world,
@@ -29,7 +30,6 @@ from devstack.ecs_world import (
 )
 from devstack.lambda_world import api_function, create_hook_functions, scale_waits, set_variables
 from devstack.state import DevstackState
-from tests.e2e.alarms import put_quiet_alarm
 from tests.e2e.test_lambda_deployments import HOOK_SOURCE
 
 WAIT_SCALE = "0.02"

@@ -18,8 +18,8 @@ from typing import Any
 
 import pytest
 
+from devstack.alarms import put_quiet_alarm
 from rollwright.deployment_rollbacks import TRAFFIC_ROLLBACK_MESSAGE
-from tests.e2e.alarms import put_quiet_alarm
 from tests.e2e.test_deployments_api import ROLE
 from tests.e2e.test_lambda_deployments import LambdaApp, app
 from tests.e2e.test_server_alarms import _alarm_events_lost

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from devstack.alarms import put_quiet_alarm
 from tests.e2e.agent_hosts import Host, registered_fleet
-from tests.e2e.alarms import put_quiet_alarm
 from tests.e2e.deployments import ended_deployment
 from tests.e2e.test_deployments_api import ROLE
 from tests.e2e.test_server_rollback import (
