@@ -14,17 +14,7 @@ from rollwright.rollout_counters import (
     claim_delta,
     claimable,
 )
-
-counters_strategy = st.builds(
-    RolloutCounters,
-    minimum=st.integers(0, 10),
-    window=st.integers(0, 10),
-    pending_healthy=st.integers(0, 10),
-    pending_unhealthy=st.integers(0, 10),
-    in_progress=st.integers(0, 10),
-    succeeded=st.integers(0, 10),
-    failed=st.integers(0, 10),
-)
+from tests.unit.test_rollout_counters import counters_strategy
 
 
 def _one_by_one(counters: RolloutCounters, *, healthy: bool, limit: int) -> int:
