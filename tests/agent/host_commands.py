@@ -15,6 +15,9 @@ from rollwright.lifecycle import LifecycleEvent
 
 HOST_ID = "i-0abc"
 QUEUE_NAME = f"rollwright-host-{HOST_ID}"
+# One deadline for every command built in a run (a day ahead): a command built twice, as a
+# message body and as the expected command, must be equal even across a second boundary.
+DEADLINE = int(time.time()) + 24 * 3600
 
 
 def a_host_command(
@@ -34,7 +37,7 @@ def a_host_command(
         host_id=host_id,
         lifecycle_events=events,
         revision=S3Revision(bucket=bucket, key=key, bundle_type=BundleType.TGZ),
-        deadline=int(time.time()) + 3600,
+        deadline=DEADLINE,
     )
 
 
